@@ -1,0 +1,50 @@
+"""`dash up`: run Dash locally with no Docker: embedded database, sample data, API server."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+import uvicorn
+
+from app.cli.common import friendly_errors, ready_target, settings
+from db.bootstrap import public_is_empty
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("up")(up)
+
+
+def up(
+    port: int = typer.Option(None, "--port", envvar="PORT", help="HTTP port (default 8000)."),
+    host: str = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1)."),
+    sample_data: bool = typer.Option(True, help="Load the sample dataset when `public` is empty."),
+) -> None:
+    """Start the database (embedded unless DATABASE_URL is set), bootstrap it, and serve the API."""
+    from app.main import create_app
+
+    s = settings()
+    with friendly_errors():
+        started = time.perf_counter()
+        target = ready_target(s)
+        kind = "embedded" if target.embedded else "external"
+        url = target.admin_url
+        typer.echo(f"database: {kind} PostgreSQL at {url.host}:{url.port}/{url.database}")
+        if sample_data and public_is_empty(target):
+            from db.sample_data import generate
+
+            typer.echo("public is empty: generating the sample dataset (Acme Analytics)...")
+            report = generate(target, seed=s.sample_data_seed)
+            typer.echo(report.summary())
+            ready_target(s)  # grant the agents SELECT on the new tables
+        typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
+    app = create_app(s, target)
+    listen_host = host or s.host
+    listen_port = port or s.port
+    typer.echo(f"serving on http://{listen_host}:{listen_port} (docs at /docs); Ctrl-C stops")
+    try:
+        uvicorn.run(app, host=listen_host, port=listen_port, log_level=s.log_level.lower())
+    finally:
+        if target.embedded is not None:
+            target.embedded.stop()
+            typer.echo("embedded PostgreSQL stopped")

@@ -1,0 +1,82 @@
+"""Every setting Dash reads, in one typed class. `example.env` lists them in the same order."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "changethis", "password", "secret", "dash"}
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- runtime -------------------------------------------------------------------------------
+    dash_env: Environment = Environment.development
+    dash_home: Path = Path(".dash")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    # --- database ------------------------------------------------------------------------------
+    database_url: SecretStr | None = None
+    analyst_database_url: SecretStr | None = None
+    db_service_role: str = "dash_service"
+    db_service_password: SecretStr | None = None
+    db_analyst_role: str = "dash_analyst"
+    db_analyst_password: SecretStr | None = None
+    db_engineer_role: str = "dash_engineer"
+    db_engineer_password: SecretStr | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    analyst_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    engineer_statement_timeout_ms: int = Field(default=60_000, ge=100)
+    lock_timeout_ms: int = Field(default=2_000, ge=10)
+    max_rows: int = Field(default=500, ge=1, le=100_000)
+
+    # --- model ---------------------------------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    dash_model: str = "gpt-4.1"
+
+    # --- sample data ---------------------------------------------------------------------------
+    sample_data_seed: int = 42
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when Dash runs its own PostgreSQL (no DATABASE_URL given)."""
+        return self.database_url is None or not self.database_url.get_secret_value()
+
+    @property
+    def model_configured(self) -> bool:
+        return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
+            self.openai_base_url
+        )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.dash_env is not Environment.production:
+            return self
+        problems = []
+        if self.embedded_database:
+            problems.append("DATABASE_URL must point at the production PostgreSQL")
+        for name in ("db_service_password", "db_analyst_password", "db_engineer_password"):
+            value: SecretStr | None = getattr(self, name)
+            if value is None or value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                problems.append(f"{name.upper()} must be set to a real secret")
+        if problems:
+            raise ValueError("Unsafe production settings: " + "; ".join(problems))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,148 @@
+"""Schemas, extensions, roles and grants: the database half of Dash's security model.
+
+`bootstrap()` is idempotent: it runs on every start-up and on `dash db init`, and re-applies every
+grant so that tables the data team loaded since last time become readable by the agents.
+
+The boundary (DESIGN.md section 3):
+- service role: owns `ai` (sessions, runs, knowledge, audit). Nothing else may read it.
+- analyst role: SELECT on `public` and `dash`; read-only by default; statement timeout.
+- engineer role: SELECT on `public`; owns and writes `dash`; nothing on `ai`.
+Every role gets an explicit search_path, and none is a superuser or may create roles or databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from app.settings import Settings
+from db.engines import Credentials, DatabaseTarget
+
+SCHEMAS = ("public", "dash", "ai")
+EXTENSIONS = ("vector", "pg_trgm")
+
+
+@dataclass(frozen=True)
+class RoleLimits:
+    analyst_statement_timeout_ms: int = 15_000
+    engineer_statement_timeout_ms: int = 60_000
+    lock_timeout_ms: int = 2_000
+    idle_in_transaction_timeout_ms: int = 60_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RoleLimits:
+        return cls(
+            analyst_statement_timeout_ms=settings.analyst_statement_timeout_ms,
+            engineer_statement_timeout_ms=settings.engineer_statement_timeout_ms,
+            lock_timeout_ms=settings.lock_timeout_ms,
+        )
+
+
+def admin_dsn(target: DatabaseTarget) -> str:
+    url = target.admin_url
+    return psycopg.conninfo.make_conninfo(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        connect_timeout=10,
+    )
+
+
+def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:
+    """Create or repair schemas, extensions, roles and grants."""
+    limits = limits or RoleLimits()
+    with psycopg.connect(admin_dsn(target), autocommit=True) as conn:
+        admin = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]
+        database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        for ext in EXTENSIONS:
+            conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
+        for creds in (target.service, target.analyst, target.engineer):
+            _ensure_login_role(conn, creds)
+        for statement in _grants(admin, database, target, limits):
+            conn.execute(statement)
+
+
+def _ensure_login_role(conn: psycopg.Connection, creds: Credentials) -> None:
+    role = sql.Identifier(creds.role)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (creds.role,)).fetchone()
+    verb = sql.SQL("ALTER") if exists else sql.SQL("CREATE")
+    conn.execute(
+        sql.SQL(
+            "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
+            "NOINHERIT PASSWORD {}"
+        ).format(verb, role, sql.Literal(creds.password))
+    )
+
+
+def _grants(
+    admin: str, database: str, target: DatabaseTarget, limits: RoleLimits
+) -> list[sql.Composable]:
+    svc = sql.Identifier(target.service.role)
+    analyst = sql.Identifier(target.analyst.role)
+    eng = sql.Identifier(target.engineer.role)
+    db = sql.Identifier(database)
+    adm = sql.Identifier(admin)
+    agents = sql.SQL("{}, {}").format(analyst, eng)
+    q = sql.SQL
+    return [
+        # Nobody gets anything by default: connect, temp tables and schema use are granted explicitly.
+        q("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db),
+        q("GRANT CONNECT ON DATABASE {} TO {}, {}").format(db, svc, agents),
+        q("GRANT TEMPORARY ON DATABASE {} TO {}").format(db, svc),
+        q("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+        q("GRANT USAGE ON SCHEMA public TO {}, {}").format(svc, agents),
+        # ai: owned by the service, closed to everyone else.
+        q("CREATE SCHEMA IF NOT EXISTS ai AUTHORIZATION {}").format(svc),
+        q("ALTER SCHEMA ai OWNER TO {}").format(svc),
+        q("REVOKE ALL ON SCHEMA ai FROM PUBLIC"),
+        q("REVOKE ALL ON SCHEMA ai FROM {}").format(agents),
+        # dash: owned and written by the engineer, read by the analyst.
+        q("CREATE SCHEMA IF NOT EXISTS dash AUTHORIZATION {}").format(eng),
+        q("ALTER SCHEMA dash OWNER TO {}").format(eng),
+        q("REVOKE ALL ON SCHEMA dash FROM PUBLIC"),
+        q("GRANT USAGE ON SCHEMA dash TO {}, {}").format(analyst, svc),
+        q("GRANT SELECT ON ALL TABLES IN SCHEMA dash TO {}, {}").format(analyst, svc),
+        q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA dash GRANT SELECT ON TABLES TO {}, {}").format(
+            eng, analyst, svc
+        ),
+        # public: the company's data, readable by both agents, writable by neither.
+        q("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(agents),
+        q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(
+            adm, agents
+        ),
+        # Explicit search paths: never the default "$user", public.
+        q("ALTER ROLE {} SET search_path = ai, public").format(svc),
+        q("ALTER ROLE {} SET search_path = public, dash").format(analyst),
+        q("ALTER ROLE {} SET search_path = dash, public").format(eng),
+        # Session defaults. They are a convenience, not the boundary: grants are.
+        q("ALTER ROLE {} SET default_transaction_read_only = on").format(analyst),
+        q("ALTER ROLE {} SET statement_timeout = {}").format(
+            analyst, sql.Literal(limits.analyst_statement_timeout_ms)
+        ),
+        q("ALTER ROLE {} SET statement_timeout = {}").format(
+            eng, sql.Literal(limits.engineer_statement_timeout_ms)
+        ),
+        *[
+            q("ALTER ROLE {} SET lock_timeout = {}").format(r, sql.Literal(limits.lock_timeout_ms))
+            for r in (analyst, eng)
+        ],
+        *[
+            q("ALTER ROLE {} SET idle_in_transaction_session_timeout = {}").format(
+                r, sql.Literal(limits.idle_in_transaction_timeout_ms)
+            )
+            for r in (analyst, eng)
+        ],
+    ]
+
+
+def public_is_empty(target: DatabaseTarget) -> bool:
+    """True when the company-data schema holds no tables yet (so `dash up` loads the sample)."""
+    with psycopg.connect(admin_dsn(target), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone()
+        return row is None or row[0] == 0

@@ -1,0 +1,151 @@
+"""Where the database is and how each role connects to it.
+
+`resolve_target()` turns settings into four connection URLs (admin, service, analyst, engineer),
+starting the embedded server first when no DATABASE_URL is configured. `Engines` holds one
+SQLAlchemy engine per role; it is built in the app lifespan (or a CLI command) and handed down.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+
+from app.settings import Settings
+from db.embedded import DATABASE, EmbeddedPostgres
+
+
+@dataclass(frozen=True)
+class Credentials:
+    role: str
+    password: str
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Connection URLs for every role Dash uses, all pointing at the same database."""
+
+    admin_url: URL
+    service_url: URL
+    analyst_url: URL
+    engineer_url: URL
+    service: Credentials
+    analyst: Credentials
+    engineer: Credentials
+    embedded: EmbeddedPostgres | None = None
+
+    @property
+    def database(self) -> str:
+        return str(self.admin_url.database)
+
+    def url_for(self, role: str) -> URL:
+        return {
+            "admin": self.admin_url,
+            "service": self.service_url,
+            "analyst": self.analyst_url,
+            "engineer": self.engineer_url,
+        }[role]
+
+
+def role_passwords(settings: Settings, home: Path) -> dict[str, str]:
+    """Passwords from settings, falling back to ones generated once into DASH_HOME (development)."""
+    generated = EmbeddedPostgres(home).secrets() if _needs_generated(settings) else {}
+    result = {}
+    for name in ("service", "analyst", "engineer"):
+        value = getattr(settings, f"db_{name}_password")
+        result[name] = value.get_secret_value() if value is not None else generated[name]
+    return result
+
+
+def _needs_generated(settings: Settings) -> bool:
+    return any(
+        getattr(settings, f"db_{name}_password") is None for name in ("service", "analyst", "engineer")
+    )
+
+
+def resolve_target(settings: Settings, *, start: bool = True) -> DatabaseTarget:
+    """Find (and, for the embedded server, start) the database Dash should use."""
+    embedded: EmbeddedPostgres | None = None
+    if settings.embedded_database:
+        embedded = EmbeddedPostgres(settings.dash_home)
+        status = embedded.ensure_started() if start else embedded.status()
+        if status.port is None:
+            raise RuntimeError(f"The embedded PostgreSQL in {settings.dash_home} is not running.")
+        admin = make_url(embedded.admin_url(status.port, DATABASE))
+    else:
+        assert settings.database_url is not None
+        admin = _psycopg(make_url(settings.database_url.get_secret_value()))
+    passwords = role_passwords(settings, settings.dash_home)
+    creds = {
+        name: Credentials(getattr(settings, f"db_{name}_role"), passwords[name])
+        for name in ("service", "analyst", "engineer")
+    }
+    analyst_base = admin
+    if settings.analyst_database_url is not None:
+        analyst_base = _psycopg(make_url(settings.analyst_database_url.get_secret_value()))
+    return DatabaseTarget(
+        admin_url=admin,
+        service_url=_as(admin, creds["service"]),
+        analyst_url=_as(analyst_base, creds["analyst"]),
+        engineer_url=_as(admin, creds["engineer"]),
+        service=creds["service"],
+        analyst=creds["analyst"],
+        engineer=creds["engineer"],
+        embedded=embedded,
+    )
+
+
+def with_database(target: DatabaseTarget, database: str) -> DatabaseTarget:
+    """The same server and roles, another database (tests use one database per test)."""
+    return DatabaseTarget(
+        admin_url=target.admin_url.set(database=database),
+        service_url=target.service_url.set(database=database),
+        analyst_url=target.analyst_url.set(database=database),
+        engineer_url=target.engineer_url.set(database=database),
+        service=target.service,
+        analyst=target.analyst,
+        engineer=target.engineer,
+        embedded=target.embedded,
+    )
+
+
+def _psycopg(url: URL) -> URL:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// alike."""
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _as(url: URL, creds: Credentials) -> URL:
+    return url.set(username=creds.role, password=creds.password)
+
+
+def libpq_url(url: URL) -> str:
+    """A URL psql, pg_dump or dbt understand (no SQLAlchemy driver suffix)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Engines:
+    """One pooled engine per role. Nothing connects until first use."""
+
+    def __init__(self, target: DatabaseTarget, *, pool_size: int = 10) -> None:
+        self.target = target
+
+        def make(url: URL, size: int) -> Engine:
+            return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+
+        self.service = make(target.service_url, pool_size)
+        self.analyst = make(target.analyst_url, pool_size)
+        self.engineer = make(target.engineer_url, max(2, pool_size // 2))
+
+    def dispose(self) -> None:
+        for engine in (self.service, self.analyst, self.engineer):
+            engine.dispose()
+
+
+def describe(target: DatabaseTarget) -> str:
+    """A one-line, password-free description for logs and `dash db status`."""
+    url = target.admin_url
+    kind = "embedded" if target.embedded else "external"
+    return json.dumps({"kind": kind, "host": url.host, "port": url.port, "database": url.database})

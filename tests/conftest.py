@@ -1,0 +1,94 @@
+"""Test fixtures: one embedded PostgreSQL per test session, a fresh database per test.
+
+The session builds a template database once (bootstrap + sample data); each test that asks for
+`db` gets its own copy (`CREATE DATABASE ... TEMPLATE`), so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from app.settings import Settings
+from db.bootstrap import admin_dsn, bootstrap
+from db.embedded import EmbeddedPostgres
+from db.engines import DatabaseTarget, resolve_target, with_database
+
+TEMPLATE = "dash_template"
+SEED = 42
+
+
+def test_settings(home: Path, **overrides: object) -> Settings:
+    """Settings that ignore the developer's .env and environment (DATABASE_URL etc.)."""
+    values: dict[str, object] = {"dash_home": home, "database_url": None, "openai_api_key": None}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def pg_home() -> Iterator[Path]:
+    # Short, world-traversable path: the server runs as `nobody` when the tests run as root.
+    home = Path(tempfile.mkdtemp(prefix="dash-t-", dir="/tmp"))
+    os.chmod(home, 0o755)
+    server = EmbeddedPostgres(home, fast_unsafe=True)
+    server.ensure_started()
+    try:
+        yield home
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_home: Path) -> DatabaseTarget:
+    """The session's server, with a bootstrapped template database holding the sample data."""
+    target = resolve_target(test_settings(pg_home))
+    with psycopg.connect(admin_dsn(target), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(TEMPLATE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
+    template = with_database(target, TEMPLATE)
+    bootstrap(template)
+    from db.sample_data import generate
+
+    generate(template, seed=SEED)
+    bootstrap(template)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_db(pg_server: DatabaseTarget) -> DatabaseTarget:
+    """The template itself, for read-only tests that want the sample data without a copy.
+
+    Tests using it must not write: use `db` for anything that changes data.
+    """
+    return with_database(pg_server, TEMPLATE)
+
+
+@pytest.fixture
+def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """A fresh copy of the template database for this test alone."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_dsn(pg_server), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
+        )
+    try:
+        yield with_database(pg_server, name)
+    finally:
+        with psycopg.connect(admin_dsn(pg_server), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def connect(target: DatabaseTarget, role: str, **kwargs: object) -> psycopg.Connection:
+    """A raw psycopg connection as one of Dash's roles (admin, service, analyst, engineer)."""
+    url = target.url_for(role)
+    return psycopg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database,
+        **kwargs,  # type: ignore[arg-type]
+    )
