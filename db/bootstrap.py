@@ -64,6 +64,9 @@ def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:
             _ensure_login_role(conn, creds)
         for statement in _grants(admin, database, target, limits):
             conn.execute(statement)
+    from db.migrate import migrate
+
+    migrate(target)
 
 
 def _ensure_login_role(conn: psycopg.Connection, creds: Credentials) -> None:
