@@ -1,0 +1,92 @@
+"""`dash up` and `dash db ...` as a user runs them: real processes, real ports, a fresh DASH_HOME."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from db.embedded import EmbeddedPostgres, free_port
+
+DASH = str(Path(sys.executable).parent / "dash")
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="dash-u-", dir="/tmp"))
+    os.chmod(path, 0o755)
+    yield path
+    EmbeddedPostgres(path).destroy()
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "OPENAI_", "DB_"))}
+    env.update(DASH_HOME=str(home), **extra)
+    return env
+
+
+def _dash(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([DASH, *args], env=_env(home), capture_output=True, text=True, timeout=300,
+                          cwd=home)
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[str], timeout_s: float = 240) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"dash up exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+        try:
+            return httpx.get(f"{base}/health", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise AssertionError("dash up did not answer /health in time")
+
+
+def test_dash_up_serves_health_with_sample_data_and_stops_cleanly(home: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([DASH, "up", "--port", str(port)], env=_env(home), cwd=home,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        health = _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        assert health.status_code == 200
+        assert health.json()["database"]["status"] == "up"
+        url = _dash(home, "db", "url", "--role", "analyst").stdout.strip().splitlines()[-1]
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] > 800  # type: ignore[index]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "embedded PostgreSQL stopped" in output
+    assert not EmbeddedPostgres(home).status().running
+
+
+def test_db_commands(home: Path, tmp_path: Path) -> None:
+    init = _dash(home, "db", "init")
+    assert init.returncode == 0, init.stderr
+    assert "dash_analyst" in init.stdout
+    status = _dash(home, "db", "status")
+    assert "running" in status.stdout and str(home) in status.stdout
+    csv = tmp_path / "targets.csv"
+    csv.write_text("region,target\nEU,100\nUS,200\n")
+    loaded = _dash(home, "db", "load", str(csv), "--table", "targets")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "2 rows" in loaded.stdout
+    url = _dash(home, "db", "url", "--role", "analyst").stdout.strip().splitlines()[-1]
+    assert url.startswith("postgresql://dash_analyst:")
+    with psycopg.connect(url) as conn:  # the analyst can read what the data team loaded
+        assert conn.execute("SELECT sum(target) FROM targets").fetchone() == (300,)
+    missing = _dash(home, "db", "load", str(tmp_path / "nope.sql"))
+    assert missing.returncode != 0 and "no such file" in missing.stderr
+    stop = _dash(home, "db", "stop")
+    assert stop.stdout.strip() == "stopped"
+    assert "stopped" in _dash(home, "db", "status").stdout

@@ -1,0 +1,142 @@
+"""The database layer alone keeps the agents in their lanes (no guard, no app code involved).
+
+Analyst: reads public and dash, writes nothing, cannot read ai - even after switching its
+read-only default off. Engineer: writes only in dash, cannot touch public's data or ai.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from db.engines import DatabaseTarget
+from tests.conftest import connect
+
+UNLOCKS = [
+    "SET default_transaction_read_only = off",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+]
+
+
+@pytest.fixture
+def ai_table(db: DatabaseTarget) -> str:
+    with connect(db, "service", autocommit=True) as conn:
+        conn.execute("CREATE TABLE ai.secrets_probe (chat text)")
+        conn.execute("INSERT INTO ai.secrets_probe VALUES ('another user''s conversation')")
+    return "ai.secrets_probe"
+
+
+def _refused(target: DatabaseTarget, role: str, statements: list[str]) -> psycopg.Error:
+    """Run statements in one session; the last must fail with a database error."""
+    with connect(target, role, autocommit=True) as conn:
+        for statement in statements[:-1]:
+            conn.execute(statement)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute(statements[-1])  # type: ignore[arg-type]
+    return err.value
+
+
+@pytest.mark.parametrize("unlock", UNLOCKS)
+@pytest.mark.parametrize(
+    "write",
+    [
+        "INSERT INTO customers (company_name) VALUES ('x')",
+        "UPDATE customers SET company_name = 'x'",
+        "DELETE FROM invoices",
+        "TRUNCATE support_tickets",
+        "DROP TABLE customers",
+        "CREATE TABLE public.t (x int)",
+        "CREATE TABLE dash.t (x int)",
+        "CREATE VIEW dash.v AS SELECT 1",
+        "SELECT * INTO public.t2 FROM customers",
+    ],
+)
+def test_analyst_cannot_write_even_after_unlocking(db: DatabaseTarget, unlock: str, write: str) -> None:
+    err = _refused(db, "analyst", [unlock, write])
+    assert isinstance(err, psycopg.errors.InsufficientPrivilege | psycopg.errors.ReadOnlySqlTransaction)
+
+
+def test_analyst_cannot_write_inside_begin_read_write(db: DatabaseTarget) -> None:
+    with connect(db, "analyst", autocommit=True) as conn:
+        conn.execute("BEGIN READ WRITE")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM customers")
+
+
+@pytest.mark.parametrize("unlock", ["BEGIN READ WRITE", *UNLOCKS])
+@pytest.mark.parametrize("role", ["analyst", "engineer"])
+def test_agents_cannot_read_ai(db: DatabaseTarget, ai_table: str, unlock: str, role: str) -> None:
+    err = _refused(db, role, [unlock, f"SELECT * FROM {ai_table}"])
+    assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+
+
+@pytest.mark.parametrize("role", ["analyst", "engineer"])
+def test_agents_cannot_create_in_ai_or_public(db: DatabaseTarget, role: str) -> None:
+    for statement in ("CREATE TABLE ai.x (y int)", "CREATE TABLE public.x (y int)"):
+        err = _refused(db, role, ["BEGIN READ WRITE", statement])
+        assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "INSERT INTO public.customers (company_name) VALUES ('x')",
+        "UPDATE public.customers SET company_name = 'x'",
+        "DELETE FROM customers",  # unqualified: resolves to public.customers
+        "TRUNCATE public.invoices",
+        "DROP TABLE public.customers",
+        "ALTER TABLE public.customers ADD COLUMN x int",
+        "CREATE INDEX ON public.customers (company_name)",
+        "CREATE TABLE public.t (x int)",
+        "GRANT SELECT ON ai.meta TO PUBLIC",
+        "CREATE SCHEMA evil",
+        "CREATE ROLE evil",
+    ],
+)
+def test_engineer_cannot_write_outside_dash(db: DatabaseTarget, write: str) -> None:
+    err = _refused(db, "engineer", [write])
+    assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+
+
+def test_engineer_view_in_dash_is_readable_by_analyst(db: DatabaseTarget) -> None:
+    with connect(db, "engineer", autocommit=True) as conn:
+        conn.execute(
+            "CREATE VIEW dash.customer_count AS SELECT count(*) AS n FROM public.customers"
+        )
+        conn.execute("CREATE TABLE summary (k text, v int)")  # unqualified: lands in dash
+        conn.execute("INSERT INTO summary VALUES ('a', 1)")
+    with connect(db, "analyst") as conn:
+        assert conn.execute("SELECT n FROM dash.customer_count").fetchone()[0] > 0  # type: ignore[index]
+        assert conn.execute("SELECT v FROM summary").fetchone() == (1,)
+
+
+def test_roles_are_unprivileged_with_explicit_search_path(db: DatabaseTarget) -> None:
+    with connect(db, "admin") as conn:
+        rows = conn.execute(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, "
+            "       (SELECT setconfig FROM pg_db_role_setting WHERE setrole = r.oid AND setdatabase = 0) "
+            "FROM pg_roles r WHERE rolname = ANY(%s)",
+            ([db.service.role, db.analyst.role, db.engineer.role],),
+        ).fetchall()
+        members = conn.execute(
+            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+            "WHERE r.rolname = ANY(%s)",
+            ([db.analyst.role, db.engineer.role],),
+        ).fetchone()
+    assert len(rows) == 3
+    for name, superuser, createrole, createdb, bypass, config in rows:
+        assert not (superuser or createrole or createdb or bypass), name
+        assert any(c.startswith("search_path=") and "$user" not in c for c in config), name
+    assert members == (0,)  # no pg_read_server_files, pg_write_server_files, pg_execute_server_program...
+
+
+def test_bootstrap_is_idempotent_and_grants_new_public_tables(db: DatabaseTarget) -> None:
+    from db.bootstrap import bootstrap
+
+    with connect(db, "admin", autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.loaded_later (x int)")
+        conn.execute("INSERT INTO public.loaded_later VALUES (7)")
+    bootstrap(db)
+    bootstrap(db)
+    with connect(db, "analyst") as conn:
+        assert conn.execute("SELECT x FROM loaded_later").fetchone() == (7,)
