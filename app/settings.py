@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     dash_model: str = "gpt-4.1"
+    leader_model: str | None = None
+    analyst_model: str | None = None
+    engineer_model: str | None = None
+    model_timeout_s: float = Field(default=60.0, gt=0)
+    model_max_retries: int = Field(default=3, ge=0, le=10)
+    agent_max_turns: int = Field(default=12, ge=1, le=100)
+    tool_result_max_chars: int = Field(default=20_000, ge=200)
 
     # --- sample data ---------------------------------------------------------------------------
     sample_data_seed: int = 42
@@ -63,6 +70,10 @@ class Settings(BaseSettings):
         return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
             self.openai_base_url
         )
+
+    def model_for(self, agent: str) -> str:
+        """The chat model of one agent ("leader", "analyst", "engineer"): its own setting or DASH_MODEL."""
+        return getattr(self, f"{agent}_model", None) or self.dash_model
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
