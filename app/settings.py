@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
 
     # --- sample data ---------------------------------------------------------------------------
     sample_data_seed: int = 42
+
+    # --- knowledge and embeddings --------------------------------------------------------------
+    embedder: Literal["local", "openai"] = "local"
+    openai_embedding_model: str = "text-embedding-3-small"
+    embedding_dimensions: int = Field(default=1536, ge=8, le=16_000)
+    knowledge_path: Path = Path("knowledge")
+    search_ef_search: int = Field(default=100, ge=10, le=1000)
 
     @property
     def embedded_database(self) -> bool:
