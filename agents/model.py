@@ -1,0 +1,144 @@
+"""The model client and the retry policy around one model call.
+
+The client is built from settings alone (never from the SDK's own environment lookups), with the
+SDK's internal retries switched off: the loop retries itself so every retry is an event a person
+can see and a trace can record.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+
+import httpx2
+import openai
+
+from app.errors import ModelNotConfigured, UpstreamError
+from app.settings import Settings
+
+OPENAI_URL = "https://api.openai.com/v1"
+# Local servers (vLLM, Ollama, LM Studio) ignore the key, but the SDK refuses to start without one.
+KEYLESS_PLACEHOLDER = "not-needed"
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+def create_model_client(
+    settings: Settings, *, http_client: httpx2.AsyncClient | None = None
+) -> openai.AsyncOpenAI:
+    """An `AsyncOpenAI` for the configured server; raises `ModelNotConfigured` when nothing is set.
+
+    `http_client` lets the caller share a connection pool (e.g. one per process, built in the
+    lifespan); the client's timeout is always MODEL_TIMEOUT_S and its own retries are disabled.
+    """
+    if not settings.model_configured:
+        raise ModelNotConfigured()
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    return openai.AsyncOpenAI(
+        api_key=key or KEYLESS_PLACEHOLDER,
+        base_url=settings.openai_base_url or OPENAI_URL,
+        timeout=settings.model_timeout_s,
+        max_retries=0,
+        http_client=http_client,
+    )
+
+
+class ModelCallFailed(UpstreamError):
+    """A model call that failed for good: not retryable, or out of attempts.
+
+    `status` is the HTTP status when the server answered (None for timeouts and connection errors).
+    """
+
+    code = "model_call_failed"
+
+    def __init__(self, message: str, *, status: int | None, attempts: int) -> None:
+        super().__init__(message, detail={"status": status, "attempts": attempts})
+        self.status = status
+        self.attempts = attempts
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with jitter; a server's Retry-After wins, capped at `max_s`."""
+
+    base_s: float = 0.5
+    max_s: float = 30.0
+
+    def delay(self, attempt: int, error: Exception, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        asked = retry_after_s(error)
+        if asked is not None:
+            return min(asked, self.max_s)
+        ceiling = min(self.max_s, self.base_s * 2 ** (attempt - 1))
+        # Half fixed, half random: spreads out replicas that failed together, never waits ~0.
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def is_retryable(error: Exception) -> bool:
+    """Timeouts, connection errors, 408/409/429 and 5xx are worth another attempt; others are not."""
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
+    # APIConnectionError covers timeouts; a bare APIError is an `error` event inside the stream.
+    return isinstance(error, openai.APIConnectionError) or type(error) is openai.APIError
+
+
+def status_of(error: Exception) -> int | None:
+    return error.status_code if isinstance(error, openai.APIStatusError) else None
+
+
+def retry_after_s(error: Exception) -> float | None:
+    """The wait a 429/503 response asked for (`retry-after-ms`, `Retry-After` seconds or HTTP date)."""
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    headers = error.response.headers
+    millis = _number(headers.get("retry-after-ms"))
+    if millis is not None:
+        return max(0.0, millis / 1000)
+    value = headers.get("retry-after")
+    seconds = _number(value)
+    if seconds is None and value:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return None if seconds is None else max(0.0, seconds)
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def describe_error(error: Exception) -> str:
+    """One line naming what went wrong on the wire, for events and traces."""
+    status = status_of(error)
+    if isinstance(error, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(error, openai.APIConnectionError):
+        return f"connection error: {error}"
+    detail = getattr(error, "message", None) or str(error)
+    return f"HTTP {status}: {detail}" if status else detail
+
+
+def failure(error: Exception, *, attempts: int, model: str) -> ModelCallFailed:
+    """The error a person reads once we give up: what happened and which setting to look at."""
+    status = status_of(error)
+    tried = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
+    if isinstance(error, openai.APITimeoutError):
+        hint = f"The model server did not answer in time {tried}. Raise MODEL_TIMEOUT_S or check the server."
+    elif isinstance(error, openai.APIConnectionError):
+        hint = f"Could not reach the model server {tried}. Check OPENAI_BASE_URL and that the server is up."
+    elif status in (401, 403):
+        hint = f"The model server refused the credentials (HTTP {status}). Check OPENAI_API_KEY."
+    elif status == 404:
+        hint = f"The model server does not know model {model!r} (HTTP 404). Check DASH_MODEL and OPENAI_BASE_URL."
+    elif status == 429:
+        hint = f"The model server kept rate limiting (HTTP 429) {tried}. Wait a minute, or raise your quota."
+    elif status is not None and status >= 500:
+        hint = f"The model server failed (HTTP {status}) {tried}. Check the server, then ask again."
+    else:
+        hint = f"The model call failed {tried}: {describe_error(error)}."
+    return ModelCallFailed(hint, status=status, attempts=attempts)
