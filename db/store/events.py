@@ -1,0 +1,65 @@
+"""The stored trace of a run: an ordered, append-only list of typed events.
+
+Event ids come from one sequence, so they increase across runs and serve as the SSE `id`; a
+client that reconnects with `Last-Event-ID` asks for `events_after(user, run, id)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from db.store.records import EventRecord, RunNotFound, from_row
+from db.store.tables import run_events, runs
+
+MAX_REPLAY = 1000
+
+
+def append(conn: Connection, run_id: str, type_: str, payload: Mapping[str, Any]) -> int:
+    """Append one event inside the caller's transaction; returns its id.
+
+    Bumping `last_seq` row-locks the run until commit, so concurrent writers to one run are
+    serialised and a follower never sees an earlier id appear after a later one. It also
+    counts as a heartbeat.
+    """
+    bump = (
+        update(runs)
+        .where(runs.c.id == run_id)
+        .values(last_seq=runs.c.last_seq + 1, heartbeat_at=func.now())
+        .returning(runs.c.last_seq)
+    )
+    seq = conn.execute(bump).scalar()
+    if seq is None:
+        raise RunNotFound(run_id)
+    row = {"run_id": run_id, "seq": seq, "type": type_, "payload": dict(payload)}
+    return int(conn.execute(run_events.insert().values(row).returning(run_events.c.id)).scalar_one())
+
+
+class EventStore:
+    engine: Engine
+
+    def append_event(self, run_id: str, type_: str, payload: Mapping[str, Any]) -> int:
+        """Store one event of the run in its own short transaction; returns the event id."""
+        with self.engine.begin() as conn:
+            return append(conn, run_id, type_, payload)
+
+    def events_after(
+        self, user_id: str, run_id: str, after_id: int = 0, limit: int = MAX_REPLAY
+    ) -> list[EventRecord] | None:
+        """The user's run's events with id > `after_id`, in order, at most `limit`.
+
+        None when the run does not exist or belongs to someone else (the caller answers 404).
+        """
+        owner = select(runs.c.id).where(runs.c.id == run_id, runs.c.user_id == user_id)
+        query = (
+            select(run_events)
+            .where(run_events.c.run_id == run_id, run_events.c.id > after_id)
+            .order_by(run_events.c.id)
+            .limit(max(1, min(limit, MAX_REPLAY)))
+        )
+        with self.engine.connect() as conn:
+            if conn.execute(owner).first() is None:
+                return None
+            return [from_row(EventRecord, row) for row in conn.execute(query)]
