@@ -19,6 +19,7 @@ from db.store.records import (
     SessionNotFound,
     SessionRecord,
     SessionTaken,
+    Transition,
 )
 from db.store.runs import INTERRUPTED_ERROR, FinalEvent, RunStore
 from db.store.sessions import SessionStore
@@ -35,6 +36,7 @@ __all__ = [
     "SessionRecord",
     "SessionTaken",
     "Store",
+    "Transition",
 ]
 
 

@@ -73,6 +73,17 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """Whether a status change happened (truthy) and the id of the event stored with it."""
+
+    changed: bool
+    event_id: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of results; pass `next_cursor` back to get the next one (None: no more)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 
 from db.store.events import append
-from db.store.records import ACTIVE, RunRecord, SessionNotFound, from_row
+from db.store.records import ACTIVE, RunRecord, SessionNotFound, Transition, from_row
 from db.store.sessions import touch
 from db.store.tables import messages, runs, sessions
 
@@ -96,16 +96,16 @@ class RunStore:
         latency_ms: int | None = None,
         *,
         final_event: FinalEvent | None = None,
-    ) -> bool:
+    ) -> Transition:
         """Complete the run and add the question and answer to the session history, atomically.
 
         A run marked interrupted by recovery may still complete: its answer is real.
         """
         values = {"answer": answer, "usage": dict(usage or {}), "latency_ms": latency_ms}
         with self.engine.begin() as conn:
-            done = _finish(conn, run_id, "completed", values, (*ACTIVE, "interrupted"), final_event)
+            done, event_id = _finish(conn, run_id, "completed", values, (*ACTIVE, "interrupted"), final_event)
             if done is None:
-                return False
+                return Transition(False)
             conn.execute(
                 messages.insert(),
                 [
@@ -119,17 +119,19 @@ class RunStore:
                 ],
             )
             touch(conn, done.session_id)
-        return True
+        return Transition(True, event_id)
 
-    def mark_run_failed(self, run_id: str, error: str, *, final_event: FinalEvent | None = None) -> bool:
+    def mark_run_failed(
+        self, run_id: str, error: str, *, final_event: FinalEvent | None = None
+    ) -> Transition:
         """End the run as failed with a message a person can read."""
         with self.engine.begin() as conn:
-            return _finish(conn, run_id, "failed", {"error": error}, ACTIVE, final_event) is not None
+            return _transition(_finish(conn, run_id, "failed", {"error": error}, ACTIVE, final_event))
 
-    def mark_run_cancelled(self, run_id: str, *, final_event: FinalEvent | None = None) -> bool:
+    def mark_run_cancelled(self, run_id: str, *, final_event: FinalEvent | None = None) -> Transition:
         """End the run as cancelled (the user asked, or the caller went away)."""
         with self.engine.begin() as conn:
-            return _finish(conn, run_id, "cancelled", {}, ACTIVE, final_event) is not None
+            return _transition(_finish(conn, run_id, "cancelled", {}, ACTIVE, final_event))
 
     def recover_interrupted_runs(self, stale_after_s: float, event_type: str = "run_failed") -> list[str]:
         """Mark active runs whose heartbeat is older than `stale_after_s` as interrupted.
@@ -156,8 +158,8 @@ def _finish(
     values: Mapping[str, Any],
     allowed_from: Sequence[str],
     final_event: FinalEvent | None,
-) -> Any:
-    """Move the run to `status` if it is in `allowed_from`; the updated row, or None."""
+) -> tuple[Any, int | None]:
+    """Move the run to `status` if it is in `allowed_from`: (updated row or None, final event id)."""
     query = (
         update(runs)
         .where(runs.c.id == run_id, runs.c.status.in_(allowed_from))
@@ -165,6 +167,10 @@ def _finish(
         .returning(runs.c.session_id, runs.c.question)
     )
     row = conn.execute(query).first()
-    if row is not None and final_event is not None:
-        append(conn, run_id, *final_event)
-    return row
+    if row is None or final_event is None:
+        return row, None
+    return row, append(conn, run_id, *final_event)
+
+
+def _transition(result: tuple[Any, int | None]) -> Transition:
+    return Transition(result[0] is not None, result[1])

@@ -1,0 +1,229 @@
+"""RunRecorder: the lifetime of one run, written to the store as it happens.
+
+    async with RunRecorder(store, user_id, session_id, question) as rec:
+        await rec.emit(ToolStarted(...))
+        ...
+        await rec.emit(RunCompleted(answer, sql, usage))
+
+Guarantees: every event is stored in emit order; answer chunks (ContentDelta) are coalesced
+into fewer rows without losing text; the run always ends completed, failed or cancelled — an
+exception in the body fails it with the message, cancellation cancels it, and a body that ends
+without a final event fails it. Database calls run in a thread and each is one short
+transaction, so neither the event loop nor a connection waits on the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
+from db.store import RunRecord, Store, Transition
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NO_ANSWER = "The run ended without an answer."
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as persisted: `id` is the SSE id a client can resume after."""
+
+    id: int
+    event: RunEvent
+
+
+Listener = Callable[[StoredEvent], Awaitable[None] | None]
+
+
+class RunRecorder:
+    """Opens a run in the user's session (created when new) and records it to the end.
+
+    `listener`, if given, sees each event once it is stored (coalesced deltas as one event).
+    A cancel requested through `Store.request_cancel` is noticed at the next heartbeat and
+    cancels the task that entered the recorder; the run ends cancelled and the recorder
+    swallows that cancellation (it re-raises any cancellation that came from elsewhere).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        user_id: str,
+        session_id: str | None,
+        question: str,
+        *,
+        listener: Listener | None = None,
+        heartbeat_s: float = 15.0,
+        flush_interval_s: float = 0.1,
+        flush_chunks: int = 20,
+    ) -> None:
+        self.store, self.user_id, self.question = store, user_id, question
+        self._session_id = session_id
+        self._listener = listener
+        self._heartbeat_s, self._flush_interval_s, self._flush_chunks = (
+            heartbeat_s,
+            flush_interval_s,
+            flush_chunks,
+        )
+        self._lock = asyncio.Lock()
+        self._deltas: list[str] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._flush_timer: asyncio.Task[None] | None = None
+        self._cancel_requested = False
+        self._task: asyncio.Task[Any] | None = None
+        self._started = time.monotonic()
+        self.run: RunRecord | None = None
+        self.status: str = "running"
+
+    @property
+    def run_id(self) -> str:
+        assert self.run is not None, "the recorder has not been entered"
+        return self.run.id
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    async def __aenter__(self) -> RunRecorder:
+        title = self.question.strip()[:80] or None
+        session = await asyncio.to_thread(
+            self.store.create_or_get_session, self.user_id, self._session_id, title
+        )
+        self.run = await asyncio.to_thread(self.store.start_run, self.user_id, session.id, self.question)
+        self._started = time.monotonic()
+        self._task = asyncio.current_task()
+        await self.emit(RunStarted(self.run.id, session.id))
+        self._spawn(self._heartbeat())
+        return self
+
+    async def emit(self, event: RunEvent) -> None:
+        """Record one event. Deltas are buffered; anything else flushes them first, keeping order."""
+        if self.finished:
+            raise RuntimeError(f"Run {self.run_id} already ended ({self.status}); no more events.")
+        if isinstance(event, ContentDelta):
+            await self._buffer(event.text)
+            return
+        async with self._lock:
+            await self._flush_locked()
+            if event.terminal:
+                await self._finish_locked(event)
+            else:
+                await self._store_locked(event)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        for task in self._background:
+            task.cancel()
+        if self.finished:
+            return False
+        ending = asyncio.ensure_future(self._end(_final_event(exc)))
+        # Shielded: a second cancellation must not leave the run `running`.
+        await asyncio.shield(ending)
+        if isinstance(exc, asyncio.CancelledError) and self._cancel_requested and self._task:
+            return self._task.uncancel() == 0
+        return False
+
+    async def _end(self, event: RunEvent) -> None:
+        async with self._lock:
+            await self._flush_locked()
+            await self._finish_locked(event)
+
+    async def _buffer(self, text: str) -> None:
+        if not text:
+            return
+        self._deltas.append(text)
+        if len(self._deltas) >= self._flush_chunks:
+            async with self._lock:
+                await self._flush_locked()
+        elif self._flush_timer is None or self._flush_timer.done():
+            self._flush_timer = self._spawn(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self._flush_interval_s)
+        async with self._lock:
+            if not self.finished:
+                await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
+        if self._deltas:
+            text, self._deltas = "".join(self._deltas), []
+            await self._store_locked(ContentDelta(text))
+
+    async def _store_locked(self, event: RunEvent) -> None:
+        event_id = await _in_thread(self.store.append_event, self.run_id, event.type, event.to_payload())
+        await self._notify(event_id, event)
+
+    async def _finish_locked(self, event: RunEvent) -> None:
+        result = await _in_thread(self._transition, event)
+        self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(event), "failed")
+        if result.event_id is not None:
+            await self._notify(result.event_id, event)
+
+    def _transition(self, event: RunEvent) -> Transition:
+        final = (event.type, event.to_payload())
+        if isinstance(event, RunCompleted):
+            latency_ms = int((time.monotonic() - self._started) * 1000)
+            return self.store.mark_run_completed(
+                self.run_id, event.answer, event.usage, latency_ms, final_event=final
+            )
+        if isinstance(event, RunCancelled):
+            return self.store.mark_run_cancelled(self.run_id, final_event=final)
+        assert isinstance(event, RunFailed)
+        return self.store.mark_run_failed(self.run_id, event.error, final_event=final)
+
+    async def _notify(self, event_id: int, event: RunEvent) -> None:
+        if self._listener is not None:
+            result = self._listener(StoredEvent(event_id, event))
+            if inspect.isawaitable(result):
+                await result
+
+    async def _heartbeat(self) -> None:
+        while not self.finished:
+            await asyncio.sleep(self._heartbeat_s)
+            try:
+                cancel = await asyncio.to_thread(self.store.heartbeat, self.run_id)
+            except Exception:  # a blip must not kill the run; recovery only acts after minutes
+                log.warning("heartbeat for run %s failed", self.run_id, exc_info=True)
+                continue
+            if cancel and not self.finished and self._task is not None:
+                self._cancel_requested = True
+                self._task.cancel()
+                return
+
+    def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+
+def _final_event(exc: BaseException | None) -> RunEvent:
+    if exc is None:
+        return RunFailed(NO_ANSWER)
+    if isinstance(exc, asyncio.CancelledError):
+        return RunCancelled("cancelled")
+    return RunFailed(str(exc) or type(exc).__name__, retryable=bool(getattr(exc, "retryable", False)))
+
+
+async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking store call in a thread; if we are cancelled meanwhile, let it finish first.
+
+    The write cannot be stopped once started, so waiting keeps the lock held until it lands and
+    the next write (e.g. the final event) cannot overtake it.
+    """
+    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
