@@ -60,16 +60,21 @@ class ModelCallFailed(UpstreamError):
 
 @dataclass(frozen=True)
 class Backoff:
-    """Exponential backoff with jitter; a server's Retry-After wins, capped at `max_s`."""
+    """Exponential backoff with jitter, capped at `max_s`.
+
+    A server's Retry-After wins (it knows when its window reopens), up to `max_retry_after_s` so a
+    person is not left waiting for minutes on one answer.
+    """
 
     base_s: float = 0.5
     max_s: float = 30.0
+    max_retry_after_s: float = 60.0
 
     def delay(self, attempt: int, error: Exception, rng: random.Random) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
         asked = retry_after_s(error)
         if asked is not None:
-            return min(asked, self.max_s)
+            return min(asked, self.max_retry_after_s)
         ceiling = min(self.max_s, self.base_s * 2 ** (attempt - 1))
         # Half fixed, half random: spreads out replicas that failed together, never waits ~0.
         return ceiling / 2 + rng.uniform(0, ceiling / 2)

@@ -1,0 +1,285 @@
+"""The bounded tool-calling loop every agent runs on.
+
+Build messages, stream the model's reply, run the tools it asked for, append the results, repeat
+until it answers or the turn limit is hit. Everything that happens is yielded as a small frozen
+event, so REST (SSE), Slack, the CLI and the trace store consume one stream. The client, model,
+tools and limits are passed in; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from agents.loop_events import (
+    ContentDelta,
+    ExitReason,
+    LoopCancelled,
+    LoopEvent,
+    LoopFailed,
+    LoopFinished,
+    ModelCallFinished,
+    ModelCallRetrying,
+    ModelCallStarted,
+    ToolFinished,
+    ToolStarted,
+    Usage,
+)
+from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
+from agents.tools.base import ToolOutcome, Toolset
+from app.errors import DashError
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = [  # the events are re-exported so consumers need one import
+    "ContentDelta",
+    "ExitReason",
+    "LoopCancelled",
+    "LoopEvent",
+    "LoopFailed",
+    "LoopFinished",
+    "LoopLimits",
+    "ModelCallFinished",
+    "ModelCallRetrying",
+    "ModelCallStarted",
+    "ToolCall",
+    "ToolFinished",
+    "ToolStarted",
+    "Usage",
+    "initial_messages",
+    "run_loop",
+]
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoopLimits:
+    """How far one run may go: model calls (turns), attempts per call, and the wait between attempts."""
+
+    max_turns: int = 12
+    max_attempts: int = 4
+    backoff: Backoff = field(default_factory=Backoff)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoopLimits:
+        return cls(max_turns=settings.agent_max_turns, max_attempts=settings.model_max_retries + 1)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # raw JSON text as the model sent it
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """One assistant message, assembled from a stream (internal: never yielded to consumers)."""
+
+    content: str
+    tool_calls: tuple[ToolCall, ...]
+    usage: Usage | None
+
+    def message(self) -> Message:
+        message: Message = {"role": "assistant", "content": self.content or None}
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.tool_calls
+            ]
+        return message
+
+
+def initial_messages(instructions: str, question: str, history: Sequence[Message] = ()) -> list[Message]:
+    """System instructions, earlier turns of the conversation, then the new question."""
+    return [{"role": "system", "content": instructions}, *history, {"role": "user", "content": question}]
+
+
+async def run_loop(
+    client: openai.AsyncOpenAI,
+    *,
+    model: str,
+    messages: Sequence[Message],
+    toolset: Toolset | None = None,
+    limits: LoopLimits | None = None,
+    rng: random.Random | None = None,
+) -> AsyncIterator[LoopEvent]:
+    """Run the loop, yielding events; the last one is LoopFinished, LoopFailed or LoopCancelled.
+
+    Never raises for model or tool trouble (LoopFailed / a tool error string the model reads). Cancelling the
+    consuming task yields LoopCancelled and then re-raises CancelledError, as asyncio expects.
+    """
+    run = _Run(
+        client, model, list(messages), toolset or Toolset(), limits or LoopLimits(), rng or random.Random()
+    )
+    try:
+        async for event in run.turns():
+            yield event
+    except ModelCallFailed as exc:
+        yield LoopFailed(exc, run.usage, run.turn, tuple(run.transcript))
+    except Exception as exc:  # a malformed stream or our own bug: still end the run with an event
+        logger.exception("agent loop stopped unexpectedly")
+        error = DashError(f"The agent loop stopped unexpectedly: {type(exc).__name__}: {exc}")
+        yield LoopFailed(error, run.usage, run.turn, tuple(run.transcript))
+    except asyncio.CancelledError:
+        yield LoopCancelled(run.usage, run.turn, tuple(run.transcript))
+        raise
+
+
+@dataclass
+class _Run:
+    client: openai.AsyncOpenAI
+    model: str
+    transcript: list[Message]
+    toolset: Toolset
+    limits: LoopLimits
+    rng: random.Random
+    usage: Usage = field(default_factory=Usage)
+    turn: int = 0
+
+    async def turns(self) -> AsyncIterator[LoopEvent]:
+        for turn in range(1, self.limits.max_turns + 1):
+            self.turn, reply = turn, None
+            async for event in self.call_model():
+                if isinstance(event, _Reply):
+                    reply = event
+                else:
+                    yield event
+            assert reply is not None
+            self.usage += reply.usage or Usage()
+            self.transcript.append(reply.message())
+            if not reply.tool_calls:
+                yield LoopFinished(
+                    reply.content, ExitReason.answered, self.usage, self.turn, tuple(self.transcript)
+                )
+                return
+            if self.turn == self.limits.max_turns:
+                break
+            async for event in self.run_tools(reply.tool_calls):
+                yield event
+        self._refuse_calls(reply.tool_calls)
+        yield LoopFinished("", ExitReason.turn_limit, self.usage, self.turn, tuple(self.transcript))
+
+    async def call_model(self) -> AsyncIterator[LoopEvent | _Reply]:
+        """One model call with retries; ends with the assembled `_Reply` or raises ModelCallFailed."""
+        for attempt in range(1, self.limits.max_attempts + 1):
+            yield ModelCallStarted(self.turn, attempt, self.model)
+            started = time.perf_counter()
+            assembly = _Assembly(self.turn, started)
+            try:
+                async for delta in self._stream(assembly):
+                    yield delta
+            except openai.OpenAIError as exc:
+                if not is_retryable(exc) or attempt == self.limits.max_attempts:
+                    raise failure(exc, attempts=attempt, model=self.model) from exc
+                wait = self.limits.backoff.delay(attempt, exc, self.rng)
+                yield ModelCallRetrying(
+                    self.turn, attempt, describe_error(exc), status_of(exc), wait, _ms(started)
+                )
+                await asyncio.sleep(wait)
+                continue
+            yield assembly.finished(attempt, self.model)
+            yield assembly.reply()
+            return
+
+    async def _stream(self, assembly: _Assembly) -> AsyncIterator[ContentDelta]:
+        tools = self.toolset.schemas()
+        stream = await self.client.chat.completions.create(
+            model=self.model,
+            messages=self.transcript,  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},
+            **({"tools": tools} if tools else {}),  # type: ignore[arg-type]
+        )
+        try:
+            async for chunk in stream:
+                if text := assembly.add(chunk):
+                    yield ContentDelta(text, self.turn)
+        finally:
+            await stream.close()
+
+    async def run_tools(self, calls: tuple[ToolCall, ...]) -> AsyncIterator[LoopEvent]:
+        """Run the calls concurrently; report each as it ends; append results in the model's order."""
+        for c in calls:
+            yield ToolStarted(c.name, c.arguments, c.id, self.turn)
+        tasks = [asyncio.ensure_future(self._timed(c)) for c in calls]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                call, outcome, duration = await next_done
+                yield ToolFinished(call.name, call.id, outcome.text, outcome.error, duration, self.turn)
+        finally:
+            for task in tasks:
+                task.cancel()
+        for c, task in zip(calls, tasks, strict=True):
+            self.transcript.append({"role": "tool", "tool_call_id": c.id, "content": task.result()[1].text})
+
+    async def _timed(self, call: ToolCall) -> tuple[ToolCall, ToolOutcome, float]:
+        started = time.perf_counter()
+        outcome = await self.toolset.run(call.name, call.arguments)
+        return call, outcome, _ms(started)
+
+    def _refuse_calls(self, calls: tuple[ToolCall, ...]) -> None:
+        # Every tool call needs an answer, or the transcript can't be sent to a model again.
+        note = f"Not run: this run reached its limit of {self.limits.max_turns} model turns."
+        self.transcript += [{"role": "tool", "tool_call_id": c.id, "content": note} for c in calls]
+
+
+class _Assembly:
+    """Puts one streamed reply back together: text pieces, and tool calls keyed by their index."""
+
+    def __init__(self, turn: int, started: float) -> None:
+        self.turn, self.started = turn, started
+        self.content: list[str] = []
+        self.calls: dict[int, dict[str, str]] = {}
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+        self.first_token_ms: float | None = None
+
+    def add(self, chunk: Any) -> str:
+        """Absorb one chunk; returns its text (empty when it carried none)."""
+        if chunk.usage:  # some servers repeat a running total: the last one wins
+            self.usage = Usage.of(chunk.usage)
+        if not chunk.choices:
+            return ""
+        if self.first_token_ms is None:
+            self.first_token_ms = _ms(self.started)
+        choice = chunk.choices[0]
+        self.finish_reason = choice.finish_reason or self.finish_reason
+        for part in choice.delta.tool_calls or ():
+            self._add_call(part)
+        if choice.delta.content:
+            self.content.append(choice.delta.content)
+        return choice.delta.content or ""
+
+    def _add_call(self, part: Any) -> None:
+        slot = self.calls.setdefault(len(self.calls) if part.index is None else part.index, {})
+        function = part.function
+        slot["id"] = slot.get("id") or part.id or ""
+        slot["name"] = slot.get("name") or (function.name if function else "") or ""
+        slot["arguments"] = slot.get("arguments", "") + ((function.arguments or "") if function else "")
+
+    def finished(self, attempt: int, model: str) -> ModelCallFinished:
+        latency = _ms(self.started)
+        return ModelCallFinished(
+            self.turn, attempt, model, self.usage, latency, self.first_token_ms, self.finish_reason
+        )
+
+    def reply(self) -> _Reply:
+        calls = tuple(
+            ToolCall(slot["id"] or f"call_{self.turn}_{index}", slot["name"], slot["arguments"])
+            for index, slot in sorted(self.calls.items())
+        )
+        return _Reply("".join(self.content), calls, self.usage)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
