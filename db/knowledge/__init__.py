@@ -1,0 +1,6 @@
+"""Curated knowledge, agent-saved documents and learnings: files, loading, hybrid search.
+
+Modules: `files` (read + validate a knowledge folder), `queries` (tagged .sql files), `loader`
+(upsert by content hash), `search` (hybrid full text + vector), `learnings`, `documents` (what
+agents save), `vectors` (embedding columns and the recorded embedder).
+"""

@@ -1,0 +1,52 @@
+"""What the knowledge files produce: documents to load, or problems a person must fix."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("table", "query", "business", "view", "doc", "learning")
+DOCUMENT_KINDS = ("table", "query", "business", "view", "doc")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a knowledge file, located precisely enough to fix without searching."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable unit: a table, a metric, a rule, a gotcha, a query, a doc, a view note."""
+
+    kind: str
+    name: str
+    title: str
+    content: str
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    source_file: str | None = None
+    source_line: int | None = None
+
+    @property
+    def content_hash(self) -> str:
+        # Everything that would change what is stored or searched; not where it sits in the file.
+        payload = json.dumps([self.kind, self.name, self.title, self.content, self.metadata], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class KnowledgeInvalid(ValueError):
+    """Knowledge files have problems; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the knowledge files; nothing was loaded:\n{lines}")

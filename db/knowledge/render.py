@@ -1,0 +1,146 @@
+"""Render parsed knowledge into documents: the text people and agents read, and search indexes.
+
+The same text feeds full-text search and the embedder, so it leads with what a question would name
+(the table, the metric, what it is for) before the detail: the local model reads 256 tokens at most.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from db.knowledge.problems import Document
+from db.knowledge.queries import ValidatedQuery
+
+
+def table_document(value: dict[str, Any], file: str, line: int) -> Document:
+    name = value["table_name"].strip()
+    columns = value["table_columns"]
+    parts = [f"Table {name}: {value['table_description'].strip()}"]
+    parts += _section("Use cases", value.get("use_cases", []))
+    parts += _section("Data quality notes", value.get("data_quality_notes", []))
+    parts += ["Columns:"] + [f"- {c['name']} ({c['type']}): {c['description']}" for c in columns]
+    parts += _extras(
+        value, {"table_name", "table_description", "use_cases", "data_quality_notes", "table_columns"}
+    )
+    metadata = {"columns": [c["name"] for c in columns], "file": file}
+    return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line)
+
+
+def business_documents(value: dict[str, Any], file: str, lines: dict[Any, int]) -> list[Document]:
+    docs = []
+    for index, metric in enumerate(value.get("metrics", [])):
+        docs.append(_metric(metric, file, lines.get(("metrics", index), 1)))
+    for index, rule in enumerate(value.get("business_rules", [])):
+        docs.append(_rule(rule, file, lines.get(("business_rules", index), 1)))
+    for index, gotcha in enumerate(value.get("common_gotchas", [])):
+        docs.append(_gotcha(gotcha, file, lines.get(("common_gotchas", index), 1)))
+    return docs
+
+
+def _metric(metric: dict[str, Any], file: str, line: int) -> Document:
+    name = metric["name"].strip()
+    parts = [f"Metric {name}: {metric['definition'].strip()}"]
+    if metric.get("table"):
+        parts.append(f"Table: {_join(metric['table'])}")
+    if metric.get("calculation"):
+        parts.append(f"Calculation: {metric['calculation']}")
+    parts += _extras(metric, {"name", "definition", "table", "calculation"})
+    meta = {"type": "metric", "file": file, "tables": _as_list(metric.get("table"))}
+    return Document("business", f"metric:{slug(name)}", f"Metric {name}", "\n".join(parts), meta, file, line)
+
+
+def _rule(rule: str | dict[str, Any], file: str, line: int) -> Document:
+    text = rule if isinstance(rule, str) else "\n".join(f"{k}: {_join(v)}" for k, v in rule.items())
+    title = str(rule.get("name") or rule.get("rule") or text) if isinstance(rule, dict) else text
+    meta = {"type": "business_rule", "file": file}
+    return Document(
+        "business",
+        f"rule:{slug(title)}",
+        f"Business rule: {_short(title)}",
+        f"Business rule: {text.strip()}",
+        meta,
+        file,
+        line,
+    )
+
+
+def _gotcha(gotcha: dict[str, Any], file: str, line: int) -> Document:
+    issue = gotcha["issue"].strip()
+    tables = _as_list(gotcha.get("tables_affected"))
+    parts = [
+        f"Gotcha: {issue}",
+        f"Tables affected: {', '.join(tables)}" if tables else "",
+        f"Solution: {gotcha['solution'].strip()}",
+    ]
+    parts += _extras(gotcha, {"issue", "tables_affected", "solution"})
+    meta = {"type": "gotcha", "file": file, "tables": tables}
+    return Document(
+        "business",
+        f"gotcha:{slug(issue)}",
+        f"Gotcha: {_short(issue)}",
+        "\n".join(p for p in parts if p),
+        meta,
+        file,
+        line,
+    )
+
+
+def query_document(query: ValidatedQuery) -> Document:
+    content = f"Query {query.name}: {query.description}\nSQL:\n{query.sql}"
+    meta = {
+        "description": query.description,
+        "sql": query.sql,
+        "tables": tables_in(query.sql),
+        "file": query.file,
+        "origin": "curated",
+    }
+    return Document("query", query.name, query.description, content, meta, query.file, query.line)
+
+
+def tables_in(sql: str) -> list[str]:
+    """Tables a query reads (CTE names excluded), so agents see what a saved query depends on."""
+    try:
+        tree = sqlglot.parse_one(sql, dialect="postgres")
+    except sqlglot.errors.ParseError:
+        return []
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    return sorted({t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes})
+
+
+def slug(text: str, words: int = 8) -> str:
+    tokens = re.findall(r"[a-z0-9]+", text.lower())[:words]
+    return "_".join(tokens) or "unnamed"
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    return [f"{title}:"] + [f"- {item}" for item in items] if items else []
+
+
+def _extras(value: dict[str, Any], known: set[str]) -> list[str]:
+    # Fields beyond the format (relationships, notes...) are kept: people add them for a reason.
+    return [
+        f"{key.replace('_', ' ').capitalize()}: {_join(v)}" for key, v in value.items() if key not in known
+    ]
+
+
+def _join(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_join(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_join(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

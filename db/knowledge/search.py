@@ -1,0 +1,151 @@
+"""Hybrid search over knowledge documents and learnings: full text + vector, fused by reciprocal rank.
+
+Full text finds exact names and jargon (`plan_changes`, "NRR"); vectors find paraphrases and typos
+("how much do we make a month"). Each ranks its own candidates; reciprocal rank fusion adds
+1 / (RRF_K + rank) per list, so a document both find rises and neither scale needs calibrating.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, text
+
+from db.embeddings import Embedder
+from db.knowledge.problems import DOCUMENT_KINDS, KINDS
+from db.knowledge.vectors import embed_texts
+
+Mode = Literal["hybrid", "fts", "vector"]
+RRF_K = 60
+CANDIDATES = 40
+SNIPPET_CHARS = 240
+
+DOCS = """SELECT id, kind, name, title, content, metadata, {score} AS score FROM ai.documents
+ WHERE kind = ANY(:kinds) AND namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
+LEARNINGS = """SELECT id, 'learning' AS kind, title AS name, title,
+ learning || CASE WHEN context <> '' THEN E'\\nContext: ' || context ELSE '' END AS content,
+ jsonb_build_object('id', id, 'tags', tags, 'namespace', namespace, 'use_count', use_count) AS metadata,
+ {score} AS score FROM ai.learnings WHERE namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
+FTS = {
+    "score": "ts_rank(tsv, websearch_to_tsquery('english', :q), 1)",
+    "where": "tsv @@ websearch_to_tsquery('english', :q)",
+    "order": "score DESC",
+}
+VEC = {
+    "score": "1 - (embedding <=> CAST(:v AS vector))",
+    "where": "embedding IS NOT NULL",
+    "order": "embedding <=> CAST(:v AS vector)",
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved document or learning, as the agents and `dash knowledge search` see it."""
+
+    kind: str
+    name: str
+    score: float
+    snippet: str
+    content: str
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def visible_namespaces(user_id: str | None) -> list[str]:
+    """What one caller may see: global knowledge plus their own user namespace."""
+    return ["global", f"user:{user_id}"] if user_id else ["global"]
+
+
+def search(
+    engine: Engine,
+    embedder: Embedder,
+    query: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    user_id: str | None = None,
+    limit: int = 10,
+    mode: Mode = "hybrid",
+    ef_search: int = 100,
+) -> list[SearchHit]:
+    """The `limit` best documents and learnings for `query`, best first."""
+    kinds = _checked_kinds(kinds)
+    if not query.strip():
+        return []
+    params = {
+        "q": or_query(query),
+        "ns": visible_namespaces(user_id),
+        "k": max(CANDIDATES, limit),
+        "kinds": [k for k in kinds if k in DOCUMENT_KINDS],
+    }
+    if mode != "fts":
+        params["v"] = embed_texts(embedder, [query])[0]
+    with engine.begin() as conn:
+        _tune(conn, ef_search)
+        lists = [_ranked(conn, kinds, params, spec) for spec in _specs(mode)]
+    return _fuse(lists, query, limit)
+
+
+def or_query(query: str) -> str:
+    """Any word may match (websearch syntax `a or b`): questions rarely use a document's exact words."""
+    words = re.findall(r"[\w']+", query.lower())
+    return " or ".join(w for w in words if w not in {"or", "and", "not"})
+
+
+def _checked_kinds(kinds: Sequence[str] | None) -> list[str]:
+    chosen = list(kinds) if kinds else list(KINDS)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown kind(s) {', '.join(unknown)}: use {', '.join(KINDS)}")
+    return chosen
+
+
+def _specs(mode: Mode) -> list[dict[str, str]]:
+    return {"hybrid": [FTS, VEC], "fts": [FTS], "vector": [VEC]}[mode]
+
+
+def _tune(conn: Connection, ef_search: int) -> None:
+    # relaxed_order lets the HNSW scan keep going when filters (kind, namespace) drop candidates.
+    conn.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
+    conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+
+
+def _ranked(conn: Connection, kinds: list[str], params: dict[str, Any], spec: dict[str, str]) -> list[Any]:
+    """One modality's candidates across both tables, ordered by that modality's own score."""
+    if spec is FTS and not params["q"]:
+        return []
+    rows: list[Any] = []
+    if params["kinds"]:
+        rows += conn.execute(text(DOCS.format(**spec)), params).all()
+    if "learning" in kinds:
+        rows += conn.execute(text(LEARNINGS.format(**spec)), params).all()
+    return sorted(rows, key=lambda r: r.score, reverse=True)[: params["k"]]
+
+
+def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:
+    scores: dict[tuple[str, int], float] = {}
+    rows: dict[tuple[str, int], Any] = {}
+    for ranked in lists:
+        for rank, row in enumerate(ranked, start=1):
+            key = ("l" if row.kind == "learning" else "d", row.id)
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            rows[key] = row
+    best = sorted(scores, key=lambda key: scores[key], reverse=True)[:limit]
+    return [_hit(rows[key], scores[key], query) for key in best]
+
+
+def _hit(row: Any, score: float, query: str) -> SearchHit:
+    metadata = dict(row.metadata or {})
+    metadata.setdefault("id", row.id)
+    metadata.setdefault("title", row.title)
+    return SearchHit(row.kind, row.name, round(score, 5), snippet(row.content, query), row.content, metadata)
+
+
+def snippet(content: str, query: str) -> str:
+    """The line sharing most words with the query (the first line on a tie), shortened."""
+    words = set(re.findall(r"\w+", query.lower()))
+    lines = [line.strip() for line in content.splitlines() if line.strip()] or [""]
+    best = max(lines, key=lambda line: len(words & set(re.findall(r"\w+", line.lower()))))
+    text_ = " ".join(best.split())
+    return text_ if len(text_) <= SNIPPET_CHARS else text_[: SNIPPET_CHARS - 1] + "…"

@@ -1,0 +1,61 @@
+"""Fixtures for knowledge tests: an empty bootstrapped database per test (no sample data needed)."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine, create_engine
+
+from db.bootstrap import admin_dsn, bootstrap
+from db.embeddings import LocalEmbedder, local_embedder
+from db.engines import DatabaseTarget, resolve_target, with_database
+from tests.conftest import test_settings
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbedder:
+    return local_embedder()
+
+
+@pytest.fixture(scope="session")
+def server(pg_home: Path) -> DatabaseTarget:
+    return resolve_target(test_settings(pg_home))
+
+
+@pytest.fixture
+def kb_target(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """A fresh, bootstrapped, empty database for one test."""
+    name = f"k_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target = with_database(server, name)
+    bootstrap(target)
+    try:
+        yield target
+    finally:
+        with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def engine(kb_target: DatabaseTarget) -> Iterator[Engine]:
+    """The service role's engine: the role that owns `ai` and that Dash itself uses."""
+    eng = create_engine(kb_target.service_url, pool_size=2)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    """A writable copy of the valid fixture knowledge folder."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "valid", target)
+    return target
