@@ -75,9 +75,14 @@ def test_fragmented_tool_call_runs_and_the_model_sees_the_result(model_server, r
         text("42 enterprise customers."),
     )
     events = run_agent_loop(toolset=toolset())
-    assert of_type(events, ToolStarted) == [ToolStarted("count_customers", '{"segment": "enterprise"}', "call_1", 1)]
+    assert of_type(events, ToolStarted) == [
+        ToolStarted("count_customers", '{"segment": "enterprise"}', "call_1", 1)
+    ]
     finished = of_type(events, ToolFinished)[0]
-    assert finished.error is None and json.loads(finished.result) == {"segment": "enterprise", "customers": 42}
+    assert finished.error is None and json.loads(finished.result) == {
+        "segment": "enterprise",
+        "customers": 42,
+    }
     first, second = model_server.chat_requests
     assert first.tool_names == ["count_customers", "explode"]
     assert second.tool_results() == {"call_1": finished.result}
@@ -102,7 +107,9 @@ def test_parallel_tool_calls_run_concurrently(model_server, run_agent_loop) -> N
         await both_here.wait()  # a sequential loop would never get past this (the timeout says so)
         return f"{name} met"
 
-    model_server.script(tools(call("meet", {"name": "a"}, id="a"), call("meet", {"name": "b"}, id="b")), text("ok"))
+    model_server.script(
+        tools(call("meet", {"name": "a"}, id="a"), call("meet", {"name": "b"}, id="b")), text("ok")
+    )
     events = run_agent_loop(toolset=Toolset([meet], timeout_s=5))
     assert [e.error for e in of_type(events, ToolFinished)] == [None, None]
     assert model_server.chat_requests[1].tool_results() == {"a": "a met", "b": "b met"}
@@ -115,8 +122,14 @@ def test_parallel_tool_calls_run_concurrently(model_server, run_agent_loop) -> N
     [
         (call("explode", {"reason": "disk"}), "explode failed: ValueError: boom: disk"),
         (call("count_customers", '{"segment": '), "not valid JSON"),
-        (call("drop_table", {}), "there is no tool named 'drop_table'. Available tools: count_customers, explode."),
-        (call("count_customers", {"segmnt": "x"}), "missing required argument 'segment'; unexpected argument"),
+        (
+            call("drop_table", {}),
+            "there is no tool named 'drop_table'. Available tools: count_customers, explode.",
+        ),
+        (
+            call("count_customers", {"segmnt": "x"}),
+            "missing required argument 'segment'; unexpected argument",
+        ),
     ],
     ids=["tool-raises", "bad-json", "unknown-tool", "wrong-arguments"],
 )
@@ -157,7 +170,10 @@ def test_5xx_until_attempts_run_out_fails_clearly(model_server, run_agent_loop) 
     failed = events[-1]
     assert isinstance(failed, LoopFailed) and isinstance(failed.error, ModelCallFailed)
     assert (failed.error.status, failed.error.attempts) == (500, 3)
-    assert failed.error.message == "The model server failed (HTTP 500) after 3 attempts. Check the server, then ask again."
+    assert (
+        failed.error.message
+        == "The model server failed (HTTP 500) after 3 attempts. Check the server, then ask again."
+    )
 
 
 def test_bad_credentials_are_not_retried(model_server, run_agent_loop) -> None:
@@ -174,7 +190,9 @@ def test_slow_response_times_out_and_is_retried(model_server, model_settings, ru
     assert events[-1].answer == "in time"
 
 
-def test_timeouts_until_attempts_run_out_name_the_setting(model_server, model_settings, run_agent_loop) -> None:
+def test_timeouts_until_attempts_run_out_name_the_setting(
+    model_server, model_settings, run_agent_loop
+) -> None:
     model_server.script(*[delay(2, text("too late"))] * 2)
     events = run_agent_loop(
         settings=model_settings(model_timeout_s=0.2), limits=LoopLimits(max_attempts=2, backoff=FAST)
@@ -207,7 +225,9 @@ def consume_until_cancelled(model_settings, trigger: type, **kwargs: Any) -> lis
         client, events, seen = create_model_client(model_settings()), [], asyncio.Event()
 
         async def consume() -> None:
-            async for event in run_loop(client, model="m", messages=[{"role": "user", "content": "hi"}], **kwargs):
+            async for event in run_loop(
+                client, model="m", messages=[{"role": "user", "content": "hi"}], **kwargs
+            ):
                 events.append(event)
                 if isinstance(event, trigger):
                     seen.set()
