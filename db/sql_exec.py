@@ -1,0 +1,243 @@
+"""Run one agent SQL statement: guard, role, transaction, limits, JSON-safe rows, audit.
+
+`run_sql()` is the only way agents and `dash sql` execute SQL. Layers, each able to stop an attack
+alone (DESIGN.md section 3):
+
+1. the guard (`db.sql_guard`) decides; refusals are audited and never reach the database;
+2. `run_statement()` runs the statement as the agent's own role: the analyst inside a
+   `READ ONLY` transaction that is always rolled back, the engineer in a normal one; both with
+   `SET LOCAL` statement and lock timeouts, over the extended protocol (one statement only), and
+   fetching at most `max_rows + 1` rows;
+3. grants (`db.bootstrap`), and a `DISCARD ALL` before any connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, event
+
+from app.settings import Settings
+from db import audit
+from db.engines import Engines
+from db.sql_guard import Catalog, Decision, check
+from db.sql_values import cap_rows, json_safe
+
+ROLES = ("analyst", "engineer")
+
+
+@dataclass(frozen=True)
+class SqlLimits:
+    """What one statement may cost. `max_result_chars` bounds what is handed to a model."""
+
+    max_rows: int = 500
+    statement_timeout_ms: int = 15_000
+    lock_timeout_ms: int = 2_000
+    max_result_chars: int = 50_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings, role: str) -> SqlLimits:
+        timeout = settings.analyst_statement_timeout_ms
+        if role == "engineer":
+            timeout = settings.engineer_statement_timeout_ms
+        return cls(settings.max_rows, timeout, settings.lock_timeout_ms)
+
+
+@dataclass(frozen=True)
+class SqlContext:
+    """Who asked: recorded in the audit trail with every statement."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the database did with a statement (no guard involved)."""
+
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    row_count: int | None = None
+    truncated: bool = False
+    duration_ms: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    """The answer to one submitted statement; `as_dict()` is the `dash sql --json` shape."""
+
+    ok: bool
+    decision: str
+    reason: str = ""
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = field(default=())
+    row_count: int = 0
+    truncated: bool = False
+    duration_ms: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["columns"], data["rows"] = list(self.columns), [list(r) for r in self.rows]
+        return data
+
+
+def run_sql(
+    engines: Engines,
+    role: str,
+    sql: str,
+    *,
+    context: SqlContext | None = None,
+    limits: SqlLimits | None = None,
+) -> SqlResult:
+    """Guard, run and audit one statement as `role` ("analyst" or "engineer").
+
+    Raises `audit.AuditError` when the audit trail cannot be written (the statement then does
+    not run, or, if it already ran, its result is withheld).
+    """
+    context, limits = context or SqlContext(), limits or SqlLimits()
+    decision = decide(engines, role, sql)
+    sub = audit.Submission(
+        role if role in ROLES else "analyst",
+        sql,
+        decision.label,
+        decision.reason,
+        context.user_id,
+        context.session_id,
+        context.run_id,
+    )
+    if not decision.allowed:
+        audit.begin(engines.service, sub, finished=True)
+        return SqlResult(ok=False, decision="refused", reason=decision.reason)
+    audit_id = audit.begin(engines.service, sub)
+    outcome = run_statement(_engine(engines, role), role, sql, limits)
+    audit.finish(
+        engines.service,
+        audit_id,
+        sub,
+        row_count=outcome.row_count,
+        duration_ms=outcome.duration_ms,
+        error=outcome.error,
+    )
+    return _result(outcome)
+
+
+def decide(engines: Engines, role: str, sql: str) -> Decision:
+    """The guard's decision; the engineer's needs a fresh catalog to resolve unqualified names."""
+    catalog = load_catalog(engines.engineer) if role == "engineer" else None
+    return check(role, sql, catalog)
+
+
+def _engine(engines: Engines, role: str) -> Engine:
+    return engines.analyst if role == "analyst" else engines.engineer
+
+
+def _result(outcome: Outcome) -> SqlResult:
+    return SqlResult(
+        ok=outcome.error is None,
+        decision="allowed",
+        columns=outcome.columns,
+        rows=outcome.rows,
+        row_count=outcome.row_count or 0,
+        truncated=outcome.truncated,
+        duration_ms=round(outcome.duration_ms, 3),
+        error=outcome.error,
+    )
+
+
+def load_catalog(engine: Engine, search_path: tuple[str, ...] = ("dash", "public")) -> Catalog:
+    """Which relations exist in pg_catalog and the search path right now, by schema."""
+    schemas = ["pg_catalog", *search_path]
+    relations: dict[str, set[str]] = {s: set() for s in schemas if s != "pg_catalog"}
+    with _connection(engine) as conn:
+        rows = conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = ANY(%s)",
+            (schemas,),
+        ).fetchall()
+        conn.rollback()
+    for schema, name in rows:
+        relations.setdefault(schema, set()).add(name)
+    return Catalog({s: frozenset(names) for s, names in relations.items()}, search_path)
+
+
+# ---- the database layer -----------------------------------------------------------------------
+
+
+def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Outcome:
+    """Run `sql` as the engine's role with the transaction mode and limits of `role`. No guard."""
+    with _connection(engine) as conn:
+        try:
+            _open_transaction(conn, role, limits)
+            outcome = _fetch(conn, sql, limits)
+            conn.commit() if role == "engineer" else conn.rollback()
+        except psycopg.Error as exc:
+            conn.rollback()
+            return Outcome(error=_describe(exc))
+    return outcome
+
+
+def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) -> None:
+    # psycopg opens the transaction on the first statement, so READ ONLY comes before any query.
+    if role != "engineer":
+        conn.execute("SET TRANSACTION READ ONLY")
+    conn.execute(f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}")
+    conn.execute(f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}")
+
+
+def _fetch(conn: psycopg.Connection, sql: str, limits: SqlLimits) -> Outcome:
+    """Stream at most max_rows + 1 rows; stream() uses the extended protocol: one statement only."""
+    started = time.perf_counter()
+    with conn.cursor() as cur:
+        raw = list(itertools.islice(cur.stream(sql), limits.max_rows + 1))  # type: ignore[arg-type]
+        columns = tuple(d.name for d in cur.description or ())
+        affected = cur.rowcount if not columns else None
+    duration_ms = (time.perf_counter() - started) * 1000
+    truncated = len(raw) > limits.max_rows
+    rows, capped = cap_rows([json_safe(r) for r in raw[: limits.max_rows]], limits.max_result_chars)
+    count = affected if affected is not None and affected >= 0 else len(rows)
+    return Outcome(columns, tuple(rows), count, truncated or capped, duration_ms)
+
+
+def _describe(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    message = diag.message_primary or str(exc).splitlines()[0]
+    return f"{message} (SQLSTATE {diag.sqlstate})" if diag.sqlstate else message
+
+
+class _connection:
+    """A raw psycopg connection checked out of the role's pool, reset on the way back."""
+
+    def __init__(self, engine: Engine) -> None:
+        install_reset(engine)
+        self._proxy = engine.raw_connection()
+
+    def __enter__(self) -> psycopg.Connection:
+        return self._proxy.driver_connection  # type: ignore[return-value]
+
+    def __exit__(self, *exc: object) -> None:
+        self._proxy.close()
+
+
+def install_reset(engine: Engine) -> None:
+    """Make the pool `DISCARD ALL` before reuse: no SET, temp table, prepared statement or
+    advisory lock of one statement survives into the next checkout."""
+    if not event.contains(engine, "reset", _discard_all):
+        event.listen(engine, "reset", _discard_all)
+
+
+def _discard_all(dbapi_connection: psycopg.Connection, _record: object, state: Any) -> None:
+    if state.terminate_only:
+        return
+    dbapi_connection.rollback()
+    dbapi_connection.autocommit = True  # DISCARD ALL cannot run inside a transaction block
+    try:
+        dbapi_connection.execute("DISCARD ALL")
+    finally:
+        dbapi_connection.autocommit = False

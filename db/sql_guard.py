@@ -1,0 +1,508 @@
+"""Is this SQL allowed for the analyst or the engineer, and if not, why not?
+
+Pure functions over sqlglot's parse tree (postgres dialect). The guard is the first line of the
+defence in DESIGN.md section 3, not the last: sqlglot is a transpiler, not a validator, so the
+database roles, grants and read-only transactions must stop everything on their own as well.
+
+Policy:
+- both roles: exactly one statement; every node of the tree is on an allowlist (anything sqlglot
+  does not model becomes `exp.Command` and is refused); no dangerous function; never schema `ai`.
+- analyst: the statement is a query (SELECT / set operation / VALUES), with no `INTO` and no
+  locking clause anywhere.
+- engineer: one of the allowed DDL/DML kinds, and every object it writes resolves to `dash`,
+  resolving unqualified names the way Postgres would with the search path `dash, public`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+
+DIALECT = "postgres"
+# sqlglot warns on every statement it falls back to `Command` for; the guard refuses those anyway.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+# ---- rules --------------------------------------------------------------------------------------
+
+READ_SCHEMAS = frozenset({"public", "dash", "pg_catalog", "information_schema"})
+FUNCTION_SCHEMAS = frozenset({"public", "dash", "pg_catalog"})
+# Catalog views that show other sessions' SQL (other people's questions) to anyone with the same role.
+PRIVATE_CATALOG_RELATIONS = frozenset({"pg_stat_activity", "pg_stat_statements", "pg_prepared_statements"})
+
+# Matched as name prefixes, so `pg_sleep` also covers pg_sleep_for and pg_sleep_until.
+DANGEROUS_FUNCTIONS: dict[str, str] = {
+    **dict.fromkeys(
+        ("pg_read_", "pg_ls_", "pg_stat_file", "pg_file_", "pg_current_logfile"),
+        "it reads the server's files",
+    ),
+    **dict.fromkeys(("lo_", "loread", "lowrite"), "it reads or writes large objects"),
+    "dblink": "it connects to other databases",
+    **dict.fromkeys(("pg_advisory", "pg_try_advisory"), "advisory locks block other sessions"),
+    "pg_sleep": "sleeping only holds a connection",
+    **dict.fromkeys(
+        ("pg_terminate_backend", "pg_cancel_backend", "pg_signal_", "pg_notify"), "it signals other sessions"
+    ),
+    **dict.fromkeys(
+        (
+            "set_config",
+            "pg_reload_conf",
+            "pg_rotate_logfile",
+            "pg_promote",
+            "pg_switch_wal",
+            "pg_create_",
+            "pg_drop_replication",
+            "pg_replication_",
+            "pg_logical_",
+            "pg_backup_",
+            "pg_start_backup",
+            "pg_stop_backup",
+            "pg_wal_replay",
+            "pg_stat_reset",
+            "pg_import_snapshot",
+            "pg_export_snapshot",
+            "pg_log_",
+            "pg_copy_",
+            "pg_prewarm",
+            "pg_truncate_visibility_map",
+            "brin_summarize",
+            "brin_desummarize",
+            "gin_clean_pending_list",
+            "binary_upgrade_",
+            "pg_nextoid",
+        ),
+        "it changes server settings or state",
+    ),
+    **dict.fromkeys(("nextval", "setval"), "it changes a sequence"),
+    **dict.fromkeys(
+        (
+            "query_to_xml",
+            "table_to_xml",
+            "cursor_to_xml",
+            "schema_to_xml",
+            "database_to_xml",
+            "ts_stat",
+            "ts_rewrite",
+        ),
+        "it runs SQL hidden inside a string",
+    ),
+}
+
+
+def dangerous_function(name: str) -> bool:
+    return any(name.startswith(prefix) for prefix in DANGEROUS_FUNCTIONS)
+
+
+def function_reason(name: str) -> str:
+    return next(why for prefix, why in DANGEROUS_FUNCTIONS.items() if name.startswith(prefix))
+
+
+QUERY_ROOTS: tuple[type[exp.Expression], ...] = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
+# Everything a read query is made of. Func, Condition, Binary and Unary cover expressions and
+# calls; functions are checked by name separately.
+QUERY_NODES: tuple[type[exp.Expression], ...] = (
+    *QUERY_ROOTS,
+    exp.Func,
+    exp.Condition,
+    exp.Binary,
+    exp.Unary,
+    exp.DataType,
+    exp.DataTypeParam,
+    exp.Identifier,
+    exp.Star,
+    exp.Alias,
+    exp.TableAlias,
+    exp.From,
+    exp.Join,
+    exp.Where,
+    exp.Group,
+    exp.Having,
+    exp.Order,
+    exp.Ordered,
+    exp.Limit,
+    exp.Offset,
+    exp.Fetch,
+    exp.LimitOptions,
+    exp.With,
+    exp.CTE,
+    exp.Table,
+    exp.Tuple,
+    exp.Distinct,
+    exp.Lateral,
+    exp.Window,
+    exp.WindowSpec,
+    exp.Filter,
+    exp.WithinGroup,
+    exp.Interval,
+    exp.Var,
+    exp.Dot,
+    exp.ColumnDef,
+    exp.Kwarg,
+    exp.Rollup,
+    exp.Cube,
+    exp.GroupingSets,
+    exp.TableSample,
+    exp.JSONPath,
+    exp.JSONPathPart,
+    exp.Slice,
+    exp.Paren,
+    exp.Qualify,
+    exp.Heredoc,
+)
+NEVER_NODES: tuple[type[exp.Expression], ...] = (
+    exp.Into,
+    exp.Lock,
+    exp.Command,
+    exp.Set,
+    exp.SetItem,
+    exp.Copy,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Merge,
+    exp.Grant,
+    exp.Revoke,
+    exp.UserDefinedFunction,
+    exp.TemporaryProperty,
+    exp.SessionParameter,
+)
+
+ENGINEER_ROOTS: tuple[type[exp.Expression], ...] = (
+    exp.Create,
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.TruncateTable,
+    exp.Drop,
+    exp.Alter,
+    exp.Comment,
+)
+ENGINEER_NODES: tuple[type[exp.Expression], ...] = (
+    *QUERY_NODES,
+    *ENGINEER_ROOTS,
+    exp.Schema,
+    exp.ColumnConstraint,
+    exp.ColumnConstraintKind,
+    exp.Constraint,
+    exp.PrimaryKey,
+    exp.ForeignKey,
+    exp.Reference,
+    exp.Index,
+    exp.IndexParameters,
+    exp.Properties,
+    exp.MaterializedProperty,
+    exp.UnloggedProperty,
+    exp.AlterRename,
+    exp.AlterColumn,
+    exp.RenameColumn,
+    exp.Returning,
+    exp.OnConflict,
+    exp.LikeProperty,
+    exp.IndexColumnConstraint,
+)
+ENGINEER_CREATE_KINDS = frozenset({"TABLE", "VIEW", "INDEX"})
+ENGINEER_DROP_KINDS = frozenset({"TABLE", "VIEW", "INDEX"})
+ENGINEER_KINDS = (
+    "allowed: CREATE [OR REPLACE] VIEW / MATERIALIZED VIEW / TABLE [AS], CREATE INDEX, INSERT, UPDATE, "
+    "DELETE, TRUNCATE, DROP VIEW / TABLE / MATERIALIZED VIEW / INDEX, REFRESH MATERIALIZED VIEW, "
+    "ALTER TABLE / VIEW, COMMENT ON, all inside schema dash"
+)
+
+NODE_REASONS: tuple[tuple[type[exp.Expression], str], ...] = (
+    (
+        exp.Into,
+        "SELECT ... INTO creates a table; only reads are allowed (the engineer uses "
+        "CREATE TABLE dash.<name> AS ...)",
+    ),
+    (exp.Lock, "locking clauses (FOR UPDATE / FOR SHARE) are not allowed: they lock rows"),
+    (
+        exp.DML,
+        "data-modifying statements (INSERT/UPDATE/DELETE/MERGE) are not allowed here, "
+        "not even inside a WITH clause",
+    ),
+    (exp.DDL, "schema changes (CREATE/DROP/ALTER) are not allowed here"),
+    (exp.Set, "SET/RESET would change session settings; Dash sets them itself"),
+    (exp.SetItem, "SET/RESET would change session settings; Dash sets them itself"),
+    (exp.Copy, "COPY reads or writes files and programs on the server"),
+    (exp.Transaction, "transaction control is not allowed: Dash runs each statement in its own transaction"),
+    (exp.Commit, "transaction control is not allowed: Dash runs each statement in its own transaction"),
+    (exp.Rollback, "transaction control is not allowed: Dash runs each statement in its own transaction"),
+    (exp.Grant, "GRANT/REVOKE change privileges"),
+    (exp.Revoke, "GRANT/REVOKE change privileges"),
+    (exp.UserDefinedFunction, "creating functions or procedures is not allowed"),
+    (exp.TemporaryProperty, "temporary tables are not allowed"),
+)
+
+
+def node_reason(node: exp.Expression) -> str:
+    if isinstance(node, exp.Command):
+        return (
+            f"{str(node.this).upper()} statements are not allowed for agents (SET/RESET, DO, COPY, "
+            "CALL, GRANT, LISTEN/NOTIFY, PREPARE/EXECUTE, LOCK, VACUUM, EXPLAIN, SHOW ... are refused)"
+        )
+    for kind, reason in NODE_REASONS:
+        if isinstance(node, kind):
+            return reason
+    return f"{node.key.upper()} is not allowed in an agent's SQL"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The guard's verdict: `reason` is written for the person (or model) who sent the SQL."""
+
+    allowed: bool
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        return "allowed" if self.allowed else "refused"
+
+
+ALLOWED = Decision(True)
+
+
+class Refused(Exception):
+    """Raised inside the walk; turned into a refused Decision at the edge."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A snapshot of which relations exist, by schema, for resolving unqualified names.
+
+    Postgres looks relations up in pg_temp, then pg_catalog, then the search path; it creates new
+    ones in the first existing schema of the search path. The engineer has no temp privilege.
+    """
+
+    relations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    search_path: tuple[str, ...] = ("dash", "public")
+
+    def lookup(self, name: str) -> str | None:
+        for schema in ("pg_catalog", *self.search_path):
+            if name in self.relations.get(schema, frozenset()):
+                return schema
+        return None
+
+    def creation_schema(self) -> str:
+        existing = [s for s in self.search_path if s in self.relations]
+        return existing[0] if existing else self.search_path[0]
+
+
+def check_analyst(sql: str) -> Decision:
+    """May the analyst run `sql`? Only one read query, over public, dash and the catalogs."""
+    return _decide(lambda: _check_analyst(sql))
+
+
+def check_engineer(sql: str, catalog: Catalog) -> Decision:
+    """May the engineer run `sql`? Only an allowed kind, and only writing inside `dash`."""
+    return _decide(lambda: _check_engineer(sql, catalog))
+
+
+def check(role: str, sql: str, catalog: Catalog | None = None) -> Decision:
+    """Dispatch on the agent role name ("analyst" or "engineer")."""
+    if role == "analyst":
+        return check_analyst(sql)
+    if role == "engineer":
+        return check_engineer(sql, catalog or Catalog())
+    return Decision(False, f"unknown SQL role {role!r}: use analyst or engineer")
+
+
+def _decide(run: object) -> Decision:
+    try:
+        run()  # type: ignore[operator]
+    except Refused as exc:
+        return Decision(False, str(exc))
+    except (SqlglotError, RecursionError, ValueError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Decision(False, f"the statement could not be parsed, so it is not run: {first_line}")
+    return ALLOWED
+
+
+# ---- parsing ------------------------------------------------------------------------------------
+
+
+def _one_statement(sql: str) -> exp.Expression:
+    _refuse_lexer_tricks(sql)
+    statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    if not statements:
+        raise Refused("the statement is empty")
+    if len(statements) > 1:
+        raise Refused(f"exactly one statement is allowed, got {len(statements)}; send them one at a time")
+    return statements[0]
+
+
+def _refuse_lexer_tricks(sql: str) -> None:
+    """Refuse U&"..." identifiers: sqlglot reads them as `U & "..."`, Postgres as an escaped name."""
+    tokens = Dialect.get_or_raise(DIALECT).tokenize(sql)
+    for before, amp, nxt in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        adjacent = before.end + 1 == amp.start and amp.end + 1 == nxt.start
+        if amp.text == "&" and before.text.upper() == "U" and adjacent:
+            raise Refused('Unicode-escaped names (U&"...") are not allowed; write the name plainly')
+
+
+# ---- the walk -----------------------------------------------------------------------------------
+
+
+def _check_analyst(sql: str) -> None:
+    tree = _one_statement(sql)
+    if not isinstance(tree, QUERY_ROOTS):
+        raise Refused(f"the analyst may only run read queries (SELECT); this is {_kind(sql)}")
+    _walk(tree, QUERY_NODES)
+
+
+def _walk(tree: exp.Expression, allowed: tuple[type[exp.Expression], ...]) -> None:
+    """Every node must be on the allowlist; functions and schemas are checked on the way."""
+    for node in tree.walk():
+        if isinstance(node, exp.Func):
+            _check_function(node)
+        elif isinstance(node, exp.Table | exp.Column):
+            _check_relation(node)
+        if not isinstance(node, allowed) or isinstance(node, NEVER_NODES):
+            raise Refused(node_reason(node))
+
+
+def _check_function(node: exp.Func) -> None:
+    name = _function_name(node)
+    if dangerous_function(name):
+        raise Refused(f"the function {name}() is not allowed: {function_reason(name)}")
+    schema = _dot_schema(node)
+    if schema is not None and schema not in FUNCTION_SCHEMAS:
+        raise Refused(f"functions from schema {schema!r} are not allowed")
+
+
+def _function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower()
+    return node.sql_name().lower()
+
+
+def _dot_schema(node: exp.Expression) -> str | None:
+    """`pg_catalog.pg_sleep(1)` parses as Dot(pg_catalog, pg_sleep(1)); FROM-clause calls as Table."""
+    parent = node.parent
+    if isinstance(parent, exp.Dot) and parent.expression is node:
+        return _ident(parent.this)
+    if isinstance(parent, exp.Table) and parent.this is node and parent.args.get("db"):
+        return _ident(parent.args["db"])
+    return None
+
+
+def _check_relation(node: exp.Table | exp.Column) -> None:
+    if node.args.get("catalog") is not None:
+        raise Refused("three-part names (database.schema.table) are not allowed")
+    schema = _ident(node.args["db"]) if node.args.get("db") is not None else None
+    if schema is not None and schema not in READ_SCHEMAS:
+        raise Refused(
+            f"schema {schema!r} is off limits: only public, dash and the catalogs "
+            "(pg_catalog, information_schema) may be read"
+        )
+    if isinstance(node, exp.Table) and schema in (None, "pg_catalog"):
+        name = _ident(node.this) if isinstance(node.this, exp.Identifier) else None
+        if name in PRIVATE_CATALOG_RELATIONS:
+            raise Refused(f"{name} is not available: it shows other sessions' statements")
+
+
+def _ident(node: exp.Expression | str) -> str:
+    """Postgres folds unquoted names to lower case and keeps quoted ones as written."""
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    return str(node.name if isinstance(node, exp.Expression) else node).lower()
+
+
+def _kind(sql: str) -> str:
+    """Name the statement by its first word, as a person would (sqlglot's node names mislead)."""
+    tokens = Dialect.get_or_raise(DIALECT).tokenize(sql)
+    return f"a {tokens[0].text.upper()} statement" if tokens else "an empty statement"
+
+
+# ---- the engineer -------------------------------------------------------------------------------
+
+
+def _check_engineer(sql: str, catalog: Catalog) -> None:
+    tree = _one_statement(sql)
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "REFRESH":
+        _check_written(_refresh_target(tree.expression.name), catalog, creating=False)
+        return
+    if not isinstance(tree, ENGINEER_ROOTS) and not isinstance(tree, QUERY_ROOTS):
+        raise Refused(f"the engineer may not run {_kind(sql)}; {ENGINEER_KINDS}")
+    _check_engineer_kind(tree)
+    _walk(tree, ENGINEER_NODES)
+    for node in tree.walk():
+        for table, creating in _targets(node):
+            _check_written(table, catalog, creating=creating)
+
+
+def _check_engineer_kind(tree: exp.Expression) -> None:
+    kind = str(tree.args.get("kind") or "").upper()
+    if isinstance(tree, exp.Create) and kind not in ENGINEER_CREATE_KINDS:
+        raise Refused(f"the engineer may not CREATE {kind}; {ENGINEER_KINDS}")
+    if isinstance(tree, exp.Drop) and kind not in ENGINEER_DROP_KINDS:
+        raise Refused(f"the engineer may not DROP {kind}; {ENGINEER_KINDS}")
+    if isinstance(tree, exp.Alter) and kind not in ("TABLE", "VIEW"):
+        raise Refused(f"the engineer may not ALTER {kind}; {ENGINEER_KINDS}")
+
+
+def _targets(node: exp.Expression) -> Iterable[tuple[exp.Table, bool]]:
+    """The relations a node writes, and whether it creates them (creation ignores lookup)."""
+    if isinstance(node, exp.Create):
+        target = node.this
+        if isinstance(target, exp.Index):
+            yield target.args["table"], False
+        else:
+            yield (target.this if isinstance(target, exp.Schema) else target), True
+    elif isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Alter):
+        target = node.this
+        yield (target.this if isinstance(target, exp.Schema) else target), False
+    elif isinstance(node, exp.Drop):
+        yield from ((t, False) for t in node.args.get("tables") or [])
+    elif isinstance(node, exp.TruncateTable):
+        yield from ((t, False) for t in node.expressions)
+    elif isinstance(node, exp.AlterRename):
+        yield node.this, True
+    elif isinstance(node, exp.Comment):
+        yield _comment_target(node.this), False
+
+
+def _comment_target(node: exp.Expression) -> exp.Table:
+    if isinstance(node, exp.Column):
+        return exp.Table(this=node.args.get("table"), db=node.args.get("db"))
+    if not isinstance(node, exp.Table):
+        raise Refused("COMMENT is only allowed on tables, views and columns in dash")
+    return node
+
+
+def _check_written(table: exp.Expression, catalog: Catalog, *, creating: bool) -> None:
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+        raise Refused("the engineer may only write named tables and views in dash")
+    name = _ident(table.this)
+    if table.args.get("db") is not None:
+        schema = _ident(table.args["db"])
+    else:
+        # An unknown name cannot be public's: Postgres would create it in (or fail to find it
+        # outside) the first schema of the search path, which is dash.
+        schema = catalog.creation_schema() if creating else catalog.lookup(name) or "dash"
+    if schema != "dash":
+        where = "" if table.args.get("db") is not None else " (that is where the unqualified name resolves)"
+        raise Refused(
+            f"the engineer may only write objects in schema dash, and {name!r} is in {schema!r}{where}; "
+            f"write dash.{name} instead"
+        )
+
+
+def _refresh_target(rest: str) -> exp.Table:
+    """Parse `MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]` (sqlglot leaves it a Command)."""
+    words = [t for t in Dialect.get_or_raise(DIALECT).tokenize(rest) if t.text != ";"]
+    texts = [t.text.upper() for t in words]
+    if texts[:2] != ["MATERIALIZED", "VIEW"]:
+        raise Refused("only REFRESH MATERIALIZED VIEW dash.<name> is allowed")
+    body = words[3:] if texts[2:3] == ["CONCURRENTLY"] else words[2:]
+    tail = [t.text.upper() for t in body[3:]] if len(body) > 1 and body[1].text == "." else None
+    name_tokens = body[:3] if tail is not None else body[:1]
+    tail = tail if tail is not None else [t.text.upper() for t in body[1:]]
+    if not name_tokens or tail not in ([], ["WITH", "DATA"], ["WITH", "NO", "DATA"]):
+        raise Refused("only REFRESH MATERIALIZED VIEW [CONCURRENTLY] dash.<name> [WITH [NO] DATA] is allowed")
+    parts = [exp.Identifier(this=t.text, quoted=t.token_type.name == "IDENTIFIER") for t in name_tokens[::2]]
+    return exp.Table(this=parts[-1], db=parts[0] if len(parts) == 2 else None)
