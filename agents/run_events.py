@@ -8,6 +8,7 @@ translated into these.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ E = TypeVar("E", bound="RunEvent")
 
 @dataclass(frozen=True)
 class RunEvent:
+    # `type` names the event on the wire; inside these classes the builtin is `builtins.type`.
     type: ClassVar[str] = ""
 
     def to_payload(self) -> dict[str, Any]:
@@ -25,7 +27,7 @@ class RunEvent:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     @classmethod
-    def from_payload(cls: type[E], payload: Mapping[str, Any]) -> E:
+    def from_payload(cls: builtins.type[E], payload: Mapping[str, Any]) -> E:
         """Rebuild the event; unknown keys (from a newer version) are ignored."""
         names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         values = {k: v for k, v in payload.items() if k in names}

@@ -25,12 +25,15 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
-from db.store import RunRecord, Store, Transition
+from db.store import RunNotFound, RunRecord, Store, Transition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_ANSWER = "The run ended without an answer."
+CANCEL_REQUESTED = "Cancelled on request."
+CANCELLED = "The task answering this question was stopped."
+DELETED = "deleted"  # local status only: the session (and so the run) was deleted mid-way
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,11 @@ class RunRecorder:
         self.run = await asyncio.to_thread(self.store.start_run, self.user_id, session.id, self.question)
         self._started = time.monotonic()
         self._task = asyncio.current_task()
-        await self.emit(RunStarted(self.run.id, session.id))
+        try:
+            await self.emit(RunStarted(self.run.id, session.id))
+        except BaseException as exc:  # the run exists now: end it rather than leave it running
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
         self._spawn(self._heartbeat())
         return self
 
@@ -125,12 +132,23 @@ class RunRecorder:
             task.cancel()
         if self.finished:
             return False
-        ending = asyncio.ensure_future(self._end(_final_event(exc)))
-        # Shielded: a second cancellation must not leave the run `running`.
-        await asyncio.shield(ending)
+        ending = asyncio.ensure_future(self._end(self._final_event(exc)))
+        try:
+            # Shielded: a second cancellation must not leave the run `running`.
+            await asyncio.shield(ending)
+        except RunNotFound:  # the user deleted the session meanwhile: nothing left to end
+            self.status = DELETED
         if isinstance(exc, asyncio.CancelledError) and self._cancel_requested and self._task:
             return self._task.uncancel() == 0
         return False
+
+    def _final_event(self, exc: BaseException | None) -> RunEvent:
+        if exc is None:
+            return RunFailed(NO_ANSWER)
+        if isinstance(exc, asyncio.CancelledError):
+            return RunCancelled(CANCEL_REQUESTED if self._cancel_requested else CANCELLED)
+        retryable = bool(getattr(exc, "retryable", False))  # errors may say asking again can work
+        return RunFailed(str(exc) or type(exc).__name__, retryable=retryable)
 
     async def _end(self, event: RunEvent) -> None:
         async with self._lock:
@@ -164,6 +182,10 @@ class RunRecorder:
 
     async def _finish_locked(self, event: RunEvent) -> None:
         result = await _in_thread(self._transition, event)
+        if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
+            run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
+            self.status = run.status if run else DELETED
+            return
         self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(event), "failed")
         if result.event_id is not None:
             await self._notify(result.event_id, event)
@@ -204,14 +226,6 @@ class RunRecorder:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
-
-
-def _final_event(exc: BaseException | None) -> RunEvent:
-    if exc is None:
-        return RunFailed(NO_ANSWER)
-    if isinstance(exc, asyncio.CancelledError):
-        return RunCancelled("cancelled")
-    return RunFailed(str(exc) or type(exc).__name__, retryable=bool(getattr(exc, "retryable", False)))
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:

@@ -22,7 +22,7 @@ from agents.run_events import (
 )
 from agents.runs import NO_ANSWER, RunRecorder, StoredEvent
 from db.engines import DatabaseTarget, Engines
-from db.store import EventRecord, RunRecord, Store
+from db.store import EventRecord, RunNotFound, RunRecord, SessionTaken, Store
 
 ALICE, BOB = "alice", "bob"
 USAGE = {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48, "model_calls": 2}
@@ -238,3 +238,27 @@ def test_the_vocabulary_is_complete_and_unknown_types_are_refused() -> None:
     assert set(EVENT_TYPES) == {e.type for e in EXAMPLES}
     with pytest.raises(ValueError, match="Unknown run event type"):
         event_from_payload("model_exploded", {})
+
+
+def test_deleting_the_session_mid_run_stops_the_producer_cleanly(store: Store) -> None:
+    async def deleted_under_us() -> RunRecorder:
+        async with RunRecorder(store, ALICE, "s", "q") as rec:
+            await asyncio.to_thread(store.delete_session, ALICE, "s")
+            await rec.emit(ToolStarted("analyst", "run_sql"))
+        return rec
+
+    with pytest.raises(RunNotFound):
+        asyncio.run(deleted_under_us())
+    assert store.get_session(ALICE, "s") is None
+
+
+def test_a_run_cannot_join_another_users_session(store: Store) -> None:
+    store.create_or_get_session(ALICE, "alice-thread")
+
+    async def intrude() -> None:
+        async with RunRecorder(store, BOB, "alice-thread", "What did Alice ask?") as rec:
+            await rec.emit(RunCompleted("nothing"))
+
+    with pytest.raises(SessionTaken):
+        asyncio.run(intrude())
+    assert store.list_runs(ALICE, "alice-thread") == []
