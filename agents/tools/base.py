@@ -165,18 +165,19 @@ def _failed(message: str) -> ToolOutcome:
 
 def format_result(value: Any, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """Text the model reads: strings as they are, everything else as JSON, cut at `max_chars`."""
-    text = value if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False, default=str)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=_jsonable)
     if len(text) <= max_chars:
         return text
     return f"{text[:max_chars]}\n[truncated: showing the first {max_chars} of {len(text)} characters]"
 
 
-def _plain(value: Any) -> Any:
+def _jsonable(value: Any) -> Any:
+    """json.dumps fallback, at any depth: dataclasses and pydantic models as objects, the rest as str."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
-    return value
+    return str(value)
 
 
 def json_type(annotation: Any, where: str) -> dict[str, Any]:

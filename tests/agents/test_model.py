@@ -1,0 +1,137 @@
+"""The model client factory and the retry policy, against the fake server over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+
+from agents.model import Backoff, ModelCallFailed, create_model_client, failure, is_retryable, retry_after_s
+from app.errors import ModelNotConfigured
+from app.settings import Settings
+from tests.fakes.model_server import FakeModelServer, error, text
+
+
+def ask(settings: Settings, **client_kwargs: Any) -> str:
+    async def main() -> str:
+        client = create_model_client(settings, **client_kwargs)
+        try:
+            reply = await client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}]
+            )
+            return reply.choices[0].message.content or ""
+        finally:
+            await client.close()
+
+    return asyncio.run(main())
+
+
+def test_nothing_configured_raises_model_not_configured() -> None:
+    settings = Settings(_env_file=None, openai_api_key=None, openai_base_url=None)  # type: ignore[call-arg]
+    with pytest.raises(ModelNotConfigured, match="OPENAI_API_KEY"):
+        create_model_client(settings)
+
+
+def test_a_local_server_needs_no_key(model_server: FakeModelServer, model_settings) -> None:
+    model_server.script(text("hello"))
+    assert ask(model_settings()) == "hello"
+    assert model_server.requests[0].headers["authorization"] == "Bearer not-needed"
+
+
+def test_the_configured_key_is_sent(model_server: FakeModelServer, model_settings) -> None:
+    model_server.script(text("hello"))
+    ask(model_settings(openai_api_key="sk-test-123"))
+    assert model_server.requests[0].headers["authorization"] == "Bearer sk-test-123"
+
+
+def test_the_sdk_never_retries_behind_our_back(model_server: FakeModelServer, model_settings) -> None:
+    model_server.script(error(500, "down"), text("would succeed on an SDK retry"))
+    with pytest.raises(openai.InternalServerError):
+        ask(model_settings())
+    assert len(model_server.requests) == 1
+
+
+def test_an_injected_http_client_is_used(model_server: FakeModelServer, model_settings) -> None:
+    model_server.script(text("hello"))
+    ask(model_settings(), http_client=httpx2.AsyncClient(headers={"x-dash-test": "pooled"}))
+    assert model_server.requests[0].headers["x-dash-test"] == "pooled"
+
+
+def test_each_agent_has_its_own_model_defaulting_to_dash_model() -> None:
+    settings = Settings(_env_file=None, dash_model="base", analyst_model="sql-tuned")  # type: ignore[call-arg]
+    assert [settings.model_for(a) for a in ("leader", "analyst", "engineer")] == ["base", "sql-tuned", "base"]
+
+
+def status_error(status: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:
+    """A real SDK error built from a real response, as the client would raise it."""
+    request = httpx2.Request("POST", "http://model/v1/chat/completions")
+    response = httpx2.Response(status, headers=headers or {}, request=request)
+    return openai.APIStatusError("failed", response=response, body=None)
+
+
+TIMEOUT = openai.APITimeoutError(httpx2.Request("POST", "http://model/v1/chat/completions"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after-ms": "1500"}, 1.5),
+        ({"Retry-After": "2"}, 2.0),
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+    ids=["milliseconds", "seconds", "garbage", "absent"],
+)
+def test_retry_after_is_read_from_the_response(headers: dict[str, str], expected: float | None) -> None:
+    assert retry_after_s(status_error(429, headers)) == expected
+
+
+def test_retry_after_as_an_http_date() -> None:
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 < (retry_after_s(status_error(503, {"Retry-After": when})) or 0) <= 30
+
+
+def test_backoff_grows_with_jitter_and_respects_its_caps() -> None:
+    backoff, rng = Backoff(base_s=1, max_s=4, max_retry_after_s=10), random.Random(7)
+    delays = [backoff.delay(attempt, TIMEOUT, rng) for attempt in (1, 2, 3, 4)]
+    assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4 and 2 <= delays[3] <= 4
+    assert backoff.delay(1, status_error(429, {"Retry-After": "600"}), rng) == 10
+
+
+@pytest.mark.parametrize(
+    ("error_", "retryable"),
+    [
+        (status_error(429), True),
+        (status_error(503), True),
+        (status_error(408), True),
+        (TIMEOUT, True),
+        (status_error(400), False),
+        (status_error(401), False),
+        (status_error(404), False),
+    ],
+    ids=["429", "503", "408", "timeout", "400", "401", "404"],
+)
+def test_what_is_worth_another_attempt(error_: Exception, retryable: bool) -> None:
+    assert is_retryable(error_) is retryable
+
+
+@pytest.mark.parametrize(
+    ("error_", "says"),
+    [
+        (status_error(401), "Check OPENAI_API_KEY"),
+        (status_error(404), "does not know model 'gpt-x'"),
+        (status_error(429), "kept rate limiting (HTTP 429) after 4 attempts"),
+        (TIMEOUT, "Raise MODEL_TIMEOUT_S"),
+        (openai.APIConnectionError(request=TIMEOUT.request), "Check OPENAI_BASE_URL"),
+    ],
+    ids=["401", "404", "429", "timeout", "connection"],
+)
+def test_failures_say_what_to_do(error_: Exception, says: str) -> None:
+    failed = failure(error_, attempts=4, model="gpt-x")
+    assert isinstance(failed, ModelCallFailed) and says in failed.message and failed.status_code == 502
