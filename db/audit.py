@@ -70,7 +70,11 @@ def _write(
 ) -> object:
     try:
         with service.begin() as conn:
-            return conn.execute(statement, params).scalar()  # type: ignore[call-overload]
+            result = conn.execute(statement, params)  # type: ignore[call-overload]
+            written = result.scalar() if result.returns_rows else result.rowcount
+        if not written:
+            raise SQLAlchemyError("no audit row was written")
+        return written
     except SQLAlchemyError as exc:
         log.error("SQL audit write failed for %s statement %.200r: %s", sub.agent, sub.sql, exc)
         raise AuditError(

@@ -12,6 +12,7 @@ Every role gets an explicit search_path, and none is a superuser or may create r
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import psycopg
@@ -20,7 +21,25 @@ from psycopg import sql
 from app.settings import Settings
 from db.engines import Credentials, DatabaseTarget
 
+log = logging.getLogger(__name__)
+
 SCHEMAS = ("public", "dash", "ai")
+# Built-in functions every role may call by default that no agent needs: large objects, advisory
+# locks (they would block the service's own, see migrate.py), changing settings, signalling other
+# sessions. Patterns for `LIKE`. The service role keeps them; the SQL guard refuses them as well.
+RESTRICTED_FUNCTIONS = (
+    "lo\\_%",
+    "loread",
+    "lowrite",
+    "pg\\_advisory%",
+    "pg\\_try\\_advisory%",
+    "set\\_config",
+    "pg\\_cancel\\_backend",
+    "pg\\_terminate\\_backend",
+    "pg\\_notify",
+)
+# Without USAGE on a language nobody can CREATE FUNCTION / PROCEDURE in it or run DO blocks.
+TRUSTED_LANGUAGES = ("sql", "plpgsql")
 EXTENSIONS = ("vector", "pg_trgm")
 
 
@@ -64,6 +83,7 @@ def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:
             _ensure_login_role(conn, creds)
         for statement in _grants(admin, database, target, limits):
             conn.execute(statement)
+        _restrict_builtins(conn, target.service.role)
     from db.migrate import migrate
 
     migrate(target)
@@ -81,9 +101,7 @@ def _ensure_login_role(conn: psycopg.Connection, creds: Credentials) -> None:
     )
 
 
-def _grants(
-    admin: str, database: str, target: DatabaseTarget, limits: RoleLimits
-) -> list[sql.Composable]:
+def _grants(admin: str, database: str, target: DatabaseTarget, limits: RoleLimits) -> list[sql.Composable]:
     svc = sql.Identifier(target.service.role)
     analyst = sql.Identifier(target.analyst.role)
     eng = sql.Identifier(target.engineer.role)
@@ -142,10 +160,41 @@ def _grants(
     ]
 
 
+def _restrict_builtins(conn: psycopg.Connection, service_role: str) -> None:
+    """Take dangerous built-ins and function-creating languages away from PUBLIC (agents included)."""
+    svc = sql.Identifier(service_role)
+    rows = conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p"
+        " WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE ANY(%s)",
+        (list(RESTRICTED_FUNCTIONS),),
+    ).fetchall()
+    statements = []
+    for (signature,) in rows:  # regprocedure text from the catalog, e.g. pg_advisory_lock(bigint)
+        fn = sql.SQL(signature)
+        statements += [
+            sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(fn),
+            sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(fn, svc),
+        ]
+    for lang in TRUSTED_LANGUAGES:
+        statements += [
+            sql.SQL("REVOKE USAGE ON LANGUAGE {} FROM PUBLIC").format(sql.Identifier(lang)),
+            sql.SQL("GRANT USAGE ON LANGUAGE {} TO {}").format(sql.Identifier(lang), svc),
+        ]
+    for statement in statements:
+        _apply_if_permitted(conn, statement)
+
+
+def _apply_if_permitted(conn: psycopg.Connection, statement: sql.Composable) -> None:
+    # A managed PostgreSQL admin is not a real superuser and may not own pg_catalog's functions;
+    # the grants above remain the boundary there, so say so and go on.
+    try:
+        conn.execute(statement)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        log.warning("hardening skipped (%s): %s", exc.diag.message_primary, statement.as_string(conn))
+
+
 def public_is_empty(target: DatabaseTarget) -> bool:
     """True when the company-data schema holds no tables yet (so `dash up` loads the sample)."""
     with psycopg.connect(admin_dsn(target), autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-        ).fetchone()
+        row = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
         return row is None or row[0] == 0

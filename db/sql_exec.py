@@ -172,14 +172,15 @@ def load_catalog(engine: Engine, search_path: tuple[str, ...] = ("dash", "public
 
 def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Outcome:
     """Run `sql` as the engine's role with the transaction mode and limits of `role`. No guard."""
+    started = time.perf_counter()
     with _connection(engine) as conn:
         try:
             _open_transaction(conn, role, limits)
-            outcome = _fetch(conn, sql, limits)
+            outcome = _fetch(conn, role, sql, limits)
             conn.commit() if role == "engineer" else conn.rollback()
         except psycopg.Error as exc:
             conn.rollback()
-            return Outcome(error=_describe(exc))
+            return Outcome(duration_ms=(time.perf_counter() - started) * 1000, error=_describe(exc))
     return outcome
 
 
@@ -191,11 +192,19 @@ def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) ->
     conn.execute(f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}")
 
 
-def _fetch(conn: psycopg.Connection, sql: str, limits: SqlLimits) -> Outcome:
-    """Stream at most max_rows + 1 rows; stream() uses the extended protocol: one statement only."""
+def _fetch(conn: psycopg.Connection, role: str, sql: str, limits: SqlLimits) -> Outcome:
+    """Fetch at most max_rows + 1 rows, over the extended protocol, which takes one statement only.
+
+    The analyst's rows are streamed, so a huge result is cancelled instead of loaded; the engineer's
+    statements are mostly DDL/DML, which stream() cannot run, so they run with `execute`.
+    """
     started = time.perf_counter()
     with conn.cursor() as cur:
-        raw = list(itertools.islice(cur.stream(sql), limits.max_rows + 1))  # type: ignore[arg-type]
+        if role == "engineer":
+            cur.execute(sql, binary=True)  # type: ignore[arg-type]
+            raw = cur.fetchmany(limits.max_rows + 1) if cur.description else []
+        else:
+            raw = list(itertools.islice(cur.stream(sql), limits.max_rows + 1))  # type: ignore[arg-type]
         columns = tuple(d.name for d in cur.description or ())
         affected = cur.rowcount if not columns else None
     duration_ms = (time.perf_counter() - started) * 1000
