@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import openai
 
@@ -166,7 +166,7 @@ class _Run:
                 break
             async for event in self.run_tools(reply.tool_calls):
                 yield event
-        self._refuse_calls(reply.tool_calls)
+        self._refuse_calls(reply.tool_calls if reply else ())
         yield LoopFinished("", ExitReason.turn_limit, self.usage, self.turn, tuple(self.transcript))
 
     async def call_model(self) -> AsyncIterator[LoopEvent | _Reply]:
@@ -195,10 +195,10 @@ class _Run:
         tools = self.toolset.schemas()
         stream = await self.client.chat.completions.create(
             model=self.model,
-            messages=self.transcript,  # type: ignore[arg-type]
+            messages=cast(Any, self.transcript),
             stream=True,
-            stream_options={"include_usage": True},
-            **({"tools": tools} if tools else {}),  # type: ignore[arg-type]
+            stream_options={"include_usage": True},  # servers that ignore it are tolerated
+            tools=cast(Any, tools) if tools else openai.omit,  # some servers reject an empty list
         )
         try:
             async for chunk in stream:
