@@ -135,3 +135,17 @@ def test_what_is_worth_another_attempt(error_: Exception, retryable: bool) -> No
 def test_failures_say_what_to_do(error_: Exception, says: str) -> None:
     failed = failure(error_, attempts=4, model="gpt-x")
     assert isinstance(failed, ModelCallFailed) and says in failed.message and failed.status_code == 502
+
+
+def test_embeddings_are_served_deterministically(model_server: FakeModelServer, model_settings) -> None:
+    async def main() -> list[list[float]]:
+        client = create_model_client(model_settings())
+        try:
+            reply = await client.embeddings.create(model="e", input=["churn", "churn", "mrr"])
+            return [item.embedding for item in reply.data]
+        finally:
+            await client.close()
+
+    first, again, other = asyncio.run(main())
+    assert len(first) == 384 and first == pytest.approx(again) and first != pytest.approx(other)
+    assert sum(v * v for v in first) == pytest.approx(1.0, rel=1e-5)
