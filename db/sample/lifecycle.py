@@ -43,7 +43,7 @@ CANCELLATION_REASONS = (
     "poor_support",
     "business_closed",
 )
-JANUARY_CHURN_MULTIPLIER = 3.0
+JANUARY_CHURN_MULTIPLIER = 4.0
 
 
 @dataclass(frozen=True)
@@ -163,12 +163,14 @@ class Lifecycle:
             k += 1
 
     def _churn_probability(self, customer: Customer, sub: Subscription, day: date) -> float:
-        monthly = 0.008 + 0.13 * (1 - customer.engagement) ** 2
+        monthly = 0.004 + 0.1 * (1 - customer.engagement) ** 2
         monthly *= {"starter": 1.3, "growth": 1.0, "business": 0.8, "enterprise": 0.5}[sub.plan]
         if day.month == 1:
             monthly *= JANUARY_CHURN_MULTIPLIER
-        # Annual plans only decide at renewal: a year's worth of monthly risk at once.
-        return monthly if sub.billing_cycle == "monthly" else 1 - (1 - monthly) ** 12
+        if sub.billing_cycle == "monthly":
+            return monthly
+        # Annual plans decide only at renewal, with a year's worth of (lower: committed) risk at once.
+        return 1 - (1 - 0.4 * monthly) ** 12
 
     def _cancellation_reason(self, customer: Customer, day: date) -> str:
         weights = [18, 14, 14, 8 + 40 * (1 - customer.engagement), 10, 6, 4]
@@ -185,7 +187,7 @@ class Lifecycle:
         level = PLANS.index(sub.plan)
         roll = self.rng.random()
         scale = 12 if sub.billing_cycle == "annual" else 1
-        if roll < (0.008 + 0.03 * customer.engagement) * scale and level < len(PLANS) - 1:
+        if roll < (0.01 + 0.04 * customer.engagement) * scale and level < len(PLANS) - 1:
             plan, seats = PLANS[level + 1], round(sub.seats * self.rng.uniform(1.0, 1.4))
         elif roll > 1 - (0.002 + 0.012 * (1 - customer.engagement)) * scale and level > 0:
             plan, seats = PLANS[level - 1], max(1, round(sub.seats * self.rng.uniform(0.6, 1.0)))
