@@ -84,6 +84,9 @@ def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:
         for statement in _grants(admin, database, target, limits):
             conn.execute(statement)
         _restrict_builtins(conn, target.service.role)
+        _apply_if_permitted(conn, _agent_ddl_trigger_function(target))
+        for statement in AGENT_DDL_TRIGGER:
+            _apply_if_permitted(conn, statement)
     from db.migrate import migrate
 
     migrate(target)
@@ -158,6 +161,48 @@ def _grants(admin: str, database: str, target: DatabaseTarget, limits: RoleLimit
             for r in (analyst, eng)
         ],
     ]
+
+
+# The engineer's DDL kinds (DESIGN.md section 3), as event-trigger command tags. Grants already keep
+# its writes inside dash; this also keeps it from creating other kinds of objects there (types,
+# sequences, rules, triggers, policies) or granting on them. The analyst may run no DDL at all.
+ENGINEER_DDL_TAGS = (
+    "CREATE TABLE",
+    "CREATE TABLE AS",
+    "CREATE VIEW",
+    "CREATE MATERIALIZED VIEW",
+    "CREATE INDEX",
+    "ALTER TABLE",
+    "ALTER VIEW",
+    "ALTER MATERIALIZED VIEW",
+    "ALTER INDEX",
+    "DROP TABLE",
+    "DROP VIEW",
+    "DROP MATERIALIZED VIEW",
+    "DROP INDEX",
+    "REFRESH MATERIALIZED VIEW",
+    "COMMENT",
+)
+AGENT_DDL_TRIGGER = (
+    sql.SQL("DROP EVENT TRIGGER IF EXISTS dash_agent_ddl"),
+    sql.SQL("CREATE EVENT TRIGGER dash_agent_ddl ON ddl_command_start EXECUTE FUNCTION ai.dash_agent_ddl()"),
+)
+
+
+def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composable:
+    return sql.SQL(
+        "CREATE OR REPLACE FUNCTION ai.dash_agent_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $fn$"
+        " BEGIN"
+        "  IF current_user = {analyst} OR (current_user = {engineer} AND tg_tag <> ALL ({tags})) THEN"
+        "   RAISE EXCEPTION 'the % role may not run %', current_user, tg_tag"
+        "    USING ERRCODE = 'insufficient_privilege';"
+        "  END IF;"
+        " END $fn$"
+    ).format(
+        analyst=sql.Literal(target.analyst.role),
+        engineer=sql.Literal(target.engineer.role),
+        tags=sql.Literal(list(ENGINEER_DDL_TAGS)),
+    )
 
 
 def _restrict_builtins(conn: psycopg.Connection, service_role: str) -> None:

@@ -28,6 +28,7 @@ from db.sql_guard import Catalog, Decision, check
 from db.sql_values import cap_rows, json_safe
 
 ROLES = ("analyst", "engineer")
+SEARCH_PATHS = {"analyst": "public, dash", "engineer": "dash, public"}
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,10 @@ def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) ->
     # psycopg opens the transaction on the first statement, so READ ONLY comes before any query.
     if role != "engineer":
         conn.execute("SET TRANSACTION READ ONLY")
+    role = role if role in SEARCH_PATHS else "analyst"
+    # Pin the search path the guard resolved names with, whatever the role's default says now
+    # (any role may ALTER ROLE itself SET search_path; only the guard stops that statement).
+    conn.execute(f"SET LOCAL search_path = {SEARCH_PATHS[role]}")
     conn.execute(f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}")
     conn.execute(f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}")
 
