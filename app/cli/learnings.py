@@ -1,9 +1,97 @@
-"""`dash learnings ...` (placeholder: filled in by the issue that builds it)."""
+"""`dash learnings list|show|delete`: inspect and remove what the agents learned."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from sqlalchemy import Engine, create_engine
+
+from app.cli.common import fail, friendly_errors, ready_target, settings
+from db.knowledge.learnings import Learning, delete_learning, get_learning, list_learnings
+
+IdArgument = Annotated[int, typer.Argument(help="Id from `dash learnings list`.")]
+group = typer.Typer(help="List, show and delete learnings the agents saved.", no_args_is_help=True)
 
 
 def register(cli: typer.Typer) -> None:
     """Add this module's commands to the `dash` CLI."""
+    cli.add_typer(group, name="learnings")
+
+
+def _engine() -> Engine:
+    s = settings()
+    with friendly_errors():
+        return create_engine(ready_target(s).service_url)
+
+
+@group.command("list")
+def list_(
+    user: Annotated[str | None, typer.Option("--user", help="Include this user's own learnings.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
+) -> None:
+    """Newest first: id, namespace, uses, title."""
+    engine = _engine()
+    items = list_learnings(engine, user_id=user, limit=limit)
+    engine.dispose()
+    for item in items:
+        typer.echo(f"{item.id:>6}  {item.namespace:<16} used {item.use_count:>3}x  {item.title}")
+    if not items:
+        typer.echo("no learnings yet")
+
+
+@group.command("show")
+def show(learning_id: IdArgument) -> None:
+    """Every field of one learning, including who created it and when it was last used."""
+    engine = _engine()
+    item = get_learning(engine, learning_id)
+    engine.dispose()
+    if item is None:
+        fail(f"no learning with id {learning_id}")
+        return
+    typer.echo(describe(item))
+
+
+@group.command("delete")
+def delete(
+    learning_id: IdArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete one learning (a bad learning is one delete away)."""
+    if not yes:
+        typer.confirm(f"Delete learning {learning_id}?", abort=True)
+    engine = _engine()
+    deleted = delete_learning(engine, learning_id)
+    engine.dispose()
+    if not deleted:
+        fail(f"no learning with id {learning_id}")
+    typer.echo(f"deleted learning {learning_id}")
+
+
+def describe(item: Learning) -> str:
+    by = (
+        ", ".join(
+            f"{k} {v}"
+            for k, v in (
+                ("agent", item.created_by_agent),
+                ("user", item.created_by_user),
+                ("run", item.created_by_run),
+            )
+            if v
+        )
+        or "unknown"
+    )
+    last = item.last_used_at.isoformat() if item.last_used_at else "never"
+    return "\n".join(
+        [
+            f"#{item.id} {item.title}",
+            f"namespace: {item.namespace}",
+            f"tags: {', '.join(item.tags) or '-'}",
+            f"created by: {by}",
+            f"created: {item.created_at.isoformat()}  updated: {item.updated_at.isoformat()}",
+            f"used: {item.use_count} times, last {last}",
+            "",
+            item.learning,
+            *(["", f"context: {item.context}"] if item.context else []),
+        ]
+    )

@@ -9,7 +9,7 @@ knowledge/docs/**/*.md      one document per markdown file
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +42,14 @@ def read_knowledge(root: Path) -> KnowledgeSet:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(display, 0, "(file)", f"cannot read: {exc}"))
+            problems.append(Problem(str(path), 0, "(file)", f"cannot read: {exc}"))
             continue
         found, wrong = reader(text, display)
         documents += found
-        problems += wrong
-    return KnowledgeSet(documents, problems + _duplicates(documents), files)
+        # Documents keep the path inside the folder (stable anywhere); people get one they can open.
+        problems += [replace(p, file=(root / p.file).as_posix()) for p in wrong]
+    duplicates = [replace(p, file=(root / p.file).as_posix()) for p in _duplicates(documents)]
+    return KnowledgeSet(documents, problems + duplicates, files)
 
 
 def _files(root: Path) -> list[tuple[Path, Any]]:

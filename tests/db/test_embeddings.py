@@ -1,0 +1,73 @@
+"""Embedders: the local ONNX model (offline, checksummed) and the OpenAI one over real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.settings import Settings
+from db.embeddings import (
+    EmbedderError,
+    LocalEmbedder,
+    OpenAIEmbedder,
+    default_model_path,
+    local_embedder,
+    make_embedder,
+)
+from tests.fakes.model_server import FakeModelServer
+
+
+def test_local_embedder_returns_normalised_384_dimension_vectors_close_for_similar_texts() -> None:
+    vectors = local_embedder().embed(
+        [
+            "How many customers cancelled last month?",
+            "customer churn in the previous month",
+            "seat price of plans",
+        ]
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_batching_and_order_do_not_change_vectors() -> None:
+    embedder = local_embedder()
+    texts = [f"question number {i} about {'revenue ' * (i % 7)}" for i in range(70)]
+    together = embedder.embed(texts)
+    one = embedder.embed([texts[41]])
+    assert np.allclose(together[41], one[0], atol=1e-4)
+
+
+def test_a_corrupted_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    copy = tmp_path / "model.onnx"
+    shutil.copy(default_model_path(), copy)
+    with copy.open("r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\x00\x01\x02")
+    with pytest.raises(EmbedderError, match=r"Checksum mismatch for the embedding model file .*reinstall"):
+        LocalEmbedder(copy)
+
+
+def test_openai_embedder_asks_for_the_configured_dimensions() -> None:
+    with FakeModelServer() as server:
+        settings = Settings(
+            _env_file=None,
+            embedder="openai",
+            embedding_dimensions=64,  # type: ignore[call-arg]
+            openai_base_url=server.base_url,
+            openai_api_key="sk-test",
+        )
+        embedder = make_embedder(settings)
+        vectors = embedder.embed(["a", "b", "a"])
+        body = server.requests[-1].body
+    assert isinstance(embedder, OpenAIEmbedder) and embedder.name == "openai:text-embedding-3-small"
+    assert body["model"] == "text-embedding-3-small" and body["dimensions"] == 64
+    assert vectors.shape == (3, 64) and np.allclose(vectors[0], vectors[2])
+
+
+def test_openai_embedder_without_key_or_server_is_a_settings_error() -> None:
+    with pytest.raises(EmbedderError, match="OPENAI_API_KEY"):
+        make_embedder(Settings(_env_file=None, embedder="openai", openai_api_key=None))  # type: ignore[call-arg]
