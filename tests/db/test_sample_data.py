@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -37,12 +38,12 @@ PAYING_MONTHS = """
 """
 
 
-def query(target: DatabaseTarget, statement: str) -> list[tuple]:
+def query(target: DatabaseTarget, statement: str) -> list[tuple[Any, ...]]:
     with connect(target, "analyst") as conn:
         return conn.execute(statement).fetchall()
 
 
-def scalar(target: DatabaseTarget, statement: str) -> object:
+def scalar(target: DatabaseTarget, statement: str) -> Any:
     return query(target, statement)[0][0]
 
 
@@ -98,7 +99,7 @@ def test_keys_indexes_and_comments_exist(sample_db: DatabaseTarget) -> None:
     assert {t for t, kind in constraints if kind == "p"} == set(TABLES)
     assert {t for t, kind in constraints if kind == "f"} == set(TABLES) - {"customers"}
     indexes = scalar(sample_db, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'")
-    assert indexes >= len(TABLES) + 8  # type: ignore[operator]
+    assert indexes >= len(TABLES) + 8
     for table in TABLES:
         assert scalar(sample_db, f"SELECT obj_description('public.{table}'::regclass)")
         for position, column in enumerate(COLUMNS[table], start=1):
@@ -113,7 +114,7 @@ def test_customers_have_several_subscription_rows_but_at_most_one_active(sample_
     most_rows = scalar(
         sample_db, "SELECT max(n) FROM (SELECT count(*) n FROM subscriptions GROUP BY customer_id) s"
     )
-    assert most_rows >= 3  # type: ignore[operator]
+    assert most_rows >= 3
     most_active = scalar(
         sample_db,
         "SELECT max(n) FROM (SELECT count(*) n FROM subscriptions WHERE ended_at IS NULL GROUP BY customer_id) s",
@@ -176,7 +177,7 @@ def test_annual_plans_are_invoiced_once_a_year_at_a_ten_percent_discount(sample_
         sample_db,
         "SELECT count(*) FROM invoices JOIN subscriptions USING (subscription_id) WHERE billing_cycle = 'annual'",
     )
-    assert annual > 50  # type: ignore[operator]
+    assert annual > 50
 
 
 def test_every_billing_period_of_every_paid_subscription_is_invoiced(sample_db: DatabaseTarget) -> None:
@@ -202,7 +203,7 @@ def test_every_billing_period_of_every_paid_subscription_is_invoiced(sample_db: 
         """SELECT count(*) FROM invoices i JOIN subscriptions s USING (subscription_id)
            WHERE s.billing_cycle = 'annual' AND i.invoice_date >= s.started_at + interval '12 months'""",
     )
-    assert renewals > 5  # type: ignore[operator]
+    assert renewals > 5
 
 
 def test_usage_is_sampled_three_to_five_days_per_customer_month(sample_db: DatabaseTarget) -> None:
@@ -257,7 +258,7 @@ def test_a_sizeable_share_of_tickets_has_no_satisfaction_score(sample_db: Databa
         sample_db,
         "SELECT avg((satisfaction_score IS NULL)::int) FROM support_tickets WHERE status = 'resolved'",
     )
-    assert Decimal("0.25") <= share <= Decimal("0.6")  # type: ignore[operator]
+    assert Decimal("0.25") <= share <= Decimal("0.6")
     scored_unresolved = scalar(
         sample_db, "SELECT count(satisfaction_score) FROM support_tickets WHERE status <> 'resolved'"
     )
@@ -268,7 +269,7 @@ def test_open_tickets_have_no_resolved_at(sample_db: DatabaseTarget) -> None:
     by_status = dict(query(sample_db, "SELECT status, count(resolved_at) FROM support_tickets GROUP BY 1"))
     assert by_status["open"] == 0 and by_status["in_progress"] == 0 and by_status["resolved"] > 1000
     unresolved = scalar(sample_db, "SELECT count(*) FROM support_tickets WHERE resolved_at IS NULL")
-    assert unresolved >= 10  # type: ignore[operator]
+    assert unresolved >= 10
 
 
 def test_failed_pending_and_refunded_invoices_have_no_paid_at(sample_db: DatabaseTarget) -> None:
