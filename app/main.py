@@ -12,6 +12,9 @@ from app.routes import health
 from app.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
 from db.engines import DatabaseTarget, Engines, resolve_target
+from db.store import Store
+
+STALE_RUN_S = 120
 
 
 def create_app(settings: Settings | None = None, target: DatabaseTarget | None = None) -> FastAPI:
@@ -22,6 +25,10 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
         resolved = target or resolve_target(settings)
         bootstrap(resolved, RoleLimits.from_settings(settings))
         engines = Engines(resolved, pool_size=settings.db_pool_size)
+        store = Store(engines.service)
+        # A process that died mid-run left its runs "running": close them as interrupted.
+        store.recover_interrupted_runs(stale_after_s=STALE_RUN_S)
+        app.state.store = store
         app.state.settings = settings
         app.state.target = resolved
         app.state.engines = engines

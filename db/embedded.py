@@ -70,10 +70,8 @@ class ServerUser:
 
 
 def server_user() -> ServerUser:
-    if os.getuid() != 0:
-        entry = pwd.getpwuid(os.getuid())
-    else:
-        entry = pwd.getpwnam(SERVER_USER_WHEN_ROOT)
+    is_root = os.getuid() == 0
+    entry = pwd.getpwnam(SERVER_USER_WHEN_ROOT) if is_root else pwd.getpwuid(os.getuid())
     return ServerUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 
@@ -105,10 +103,7 @@ class EmbeddedPostgres:
         if self.secrets_file.exists():
             return dict(json.loads(self.secrets_file.read_text()))
         self.home.mkdir(parents=True, exist_ok=True)
-        values = {
-            name: secrets.token_urlsafe(24)
-            for name in ("superuser", "service", "analyst", "engineer")
-        }
+        values = {name: secrets.token_urlsafe(24) for name in ("superuser", "service", "analyst", "engineer")}
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(values, handle, indent=2)
@@ -127,8 +122,9 @@ class EmbeddedPostgres:
     def status(self) -> ServerStatus:
         pid, port = self._postmaster_pid()
         running = pid is not None and _process_alive(pid)
-        return ServerStatus(running, pid if running else None, port if running else None,
-                            self.data_dir, self.log_file)
+        return ServerStatus(
+            running, pid if running else None, port if running else None, self.data_dir, self.log_file
+        )
 
     def ensure_started(self) -> ServerStatus:
         """Initialise the cluster if needed and start it if it is not running; idempotent."""
@@ -153,13 +149,16 @@ class EmbeddedPostgres:
             self._run_as_server_user(
                 [
                     str(binaries_dir() / "initdb"),
-                    "-D", str(self.data_dir),
-                    "-U", SUPERUSER,
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
                     f"--pwfile={pwfile}",
                     "--auth-host=scram-sha-256",
                     "--auth-local=scram-sha-256",
                     "--locale=C",
-                    "-E", "UTF8",
+                    "-E",
+                    "UTF8",
                 ],
                 what="initdb",
             )
@@ -190,10 +189,15 @@ class EmbeddedPostgres:
         result = self._run_as_server_user(
             [
                 str(binaries_dir() / "pg_ctl"),
-                "-D", str(self.data_dir),
-                "-l", str(self.log_file),
-                "-o", f"-p {port}",
-                "-w", "-t", str(START_TIMEOUT_S),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-p {port}",
+                "-w",
+                "-t",
+                str(START_TIMEOUT_S),
                 "start",
             ],
             what="pg_ctl start",
@@ -286,8 +290,14 @@ class EmbeddedPostgres:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
         try:
             result = subprocess.run(  # noqa: S603 - fixed binaries from our own dependency
-                argv, cwd=self.home, env=env, capture_output=True, text=True, timeout=120,
-                stdin=subprocess.DEVNULL, **kwargs,  # type: ignore[arg-type]
+                argv,
+                cwd=self.home,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                stdin=subprocess.DEVNULL,
+                **kwargs,  # type: ignore[arg-type]
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EmbeddedPostgresError(f"{what} failed: {exc}. See the log: {self.log_file}") from exc

@@ -66,15 +66,31 @@ def _run_client(argv: list[str], target: DatabaseTarget, path: Path) -> None:
 
 
 def _run_plain_dump(target: DatabaseTarget, path: Path) -> str:
-    argv = [str(binaries_dir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-            "-f", str(path)]
+    argv = [
+        str(binaries_dir() / "psql"),
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--single-transaction",
+        "-f",
+        str(path),
+    ]
     _run_client(argv, target, path)
     return f"loaded SQL dump {path.name}"
 
 
 def _restore_custom(target: DatabaseTarget, path: Path) -> str:
-    argv = [str(binaries_dir() / "pg_restore"), "--single-transaction", "--exit-on-error",
-            "--no-owner", "--no-privileges", "-d", str(target.admin_url.database), str(path)]
+    argv = [
+        str(binaries_dir() / "pg_restore"),
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-owner",
+        "--no-privileges",
+        "-d",
+        str(target.admin_url.database),
+        str(path),
+    ]
     _run_client(argv, target, path)
     return f"restored dump {path.name}"
 
@@ -98,14 +114,13 @@ def load_csv(target: DatabaseTarget, path: Path, table: str) -> str:
         if not exists or exists[0] is None:
             types = [infer_type([r[i] for r in rows]) for i in range(len(columns))]
             defs = sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in zip(columns, types)
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+                for c, t in zip(columns, types, strict=True)
             )
             conn.execute(sql.SQL("CREATE TABLE {} ({})").format(ident, defs))
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         try:
-            with conn.cursor().copy(
-                sql.SQL("COPY {} ({}) FROM STDIN").format(ident, cols)
-            ) as copy:
+            with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(ident, cols)) as copy:
                 for row in rows:
                     copy.write_row([value if value != "" else None for value in row])
         except psycopg.Error as exc:

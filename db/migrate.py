@@ -19,8 +19,12 @@ LOCK_KEY = 0x0DA5_0001
 def service_dsn(target: DatabaseTarget) -> str:
     url = target.service_url
     return psycopg.conninfo.make_conninfo(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
-        password=url.password, dbname=url.database, connect_timeout=10,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        connect_timeout=10,
     )
 
 

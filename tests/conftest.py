@@ -89,6 +89,10 @@ def connect(target: DatabaseTarget, role: str, **kwargs: object) -> psycopg.Conn
     """A raw psycopg connection as one of Dash's roles (admin, service, analyst, engineer)."""
     url = target.url_for(role)
     return psycopg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database,
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
         **kwargs,  # type: ignore[arg-type]
     )

@@ -18,8 +18,12 @@ def test_compose_config_is_valid(tmp_path: Path) -> None:
     shutil.copy(ROOT / "example.env", tmp_path / ".env")
     (tmp_path / "Dockerfile").write_text((ROOT / "Dockerfile").read_text())
     result = subprocess.run(
-        ["docker-compose", "-f", "compose.yaml", "config"], cwd=tmp_path, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "POSTGRES_PASSWORD": "s3cret-for-test"}, timeout=60,
+        ["docker-compose", "-f", "compose.yaml", "config"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "POSTGRES_PASSWORD": "s3cret-for-test"},
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)

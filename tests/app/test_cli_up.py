@@ -35,8 +35,9 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _dash(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DASH, *args], env=_env(home), capture_output=True, text=True, timeout=300,
-                          cwd=home)
+    return subprocess.run(
+        [DASH, *args], env=_env(home), capture_output=True, text=True, timeout=300, cwd=home
+    )
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen[str], timeout_s: float = 240) -> httpx.Response:
@@ -53,8 +54,14 @@ def _wait_healthy(base: str, proc: subprocess.Popen[str], timeout_s: float = 240
 
 def test_dash_up_serves_health_with_sample_data_and_stops_cleanly(home: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen([DASH, "up", "--port", str(port)], env=_env(home), cwd=home,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [DASH, "up", "--port", str(port)],
+        env=_env(home),
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         health = _wait_healthy(f"http://127.0.0.1:{port}", proc)
         assert health.status_code == 200

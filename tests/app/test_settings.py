@@ -44,6 +44,10 @@ def test_example_env_values_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_refuses_placeholder_secrets() -> None:
     with pytest.raises(ValueError, match="DB_SERVICE_PASSWORD"):
         Settings(  # type: ignore[call-arg]
-            _env_file=None, dash_env="production", database_url="postgresql://u:p@db/dash",
-            db_service_password="changeme", db_analyst_password="x" * 20, db_engineer_password="y" * 20,
+            _env_file=None,
+            dash_env="production",
+            database_url="postgresql://u:p@db/dash",
+            db_service_password="changeme",
+            db_analyst_password="x" * 20,
+            db_engineer_password="y" * 20,
         )

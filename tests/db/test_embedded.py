@@ -50,8 +50,12 @@ def test_reuses_existing_data_folder_and_stops_by_pid(homes: list[Path]) -> None
     status = server.ensure_started()
     assert server.ensure_started().pid == status.pid  # already running: reused, not restarted
     with psycopg.connect(
-        host="127.0.0.1", port=status.port, user="postgres", dbname="dash",
-        password=server.secrets()["superuser"], autocommit=True,
+        host="127.0.0.1",
+        port=status.port,
+        user="postgres",
+        dbname="dash",
+        password=server.secrets()["superuser"],
+        autocommit=True,
     ) as conn:
         conn.execute("CREATE TABLE kept (x int)")
     assert server.stop() is True
@@ -59,7 +63,10 @@ def test_reuses_existing_data_folder_and_stops_by_pid(homes: list[Path]) -> None
     assert server.stop() is False
     again = server.ensure_started()
     with psycopg.connect(
-        host="127.0.0.1", port=again.port, user="postgres", dbname="dash",
+        host="127.0.0.1",
+        port=again.port,
+        user="postgres",
+        dbname="dash",
         password=server.secrets()["superuser"],
     ) as conn:
         assert conn.execute("SELECT to_regclass('kept') IS NOT NULL").fetchone() == (True,)

@@ -51,7 +51,9 @@ def test_csv_into_existing_table_with_a_type_error_loads_nothing(db: DatabaseTar
 
 def test_sql_dump_is_all_or_nothing(db: DatabaseTarget, tmp_path: Path) -> None:
     good = tmp_path / "good.sql"
-    good.write_text("CREATE TABLE regions (id int primary key, name text);\nINSERT INTO regions VALUES (1, 'EU');\n")
+    good.write_text(
+        "CREATE TABLE regions (id int primary key, name text);\nINSERT INTO regions VALUES (1, 'EU');\n"
+    )
     bad = tmp_path / "bad.sql"
     bad.write_text("CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nSELECT broken syntax here;\n")
     load_file(db, good)
@@ -70,9 +72,15 @@ def test_csv_needs_a_table_name(db: DatabaseTarget, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("values", "expected"),
-    [(["1", "2"], "bigint"), (["1.5", "2"], "numeric"), (["2025-01-01"], "date"),
-     (["2025-01-01T10:00:00+00:00"], "timestamptz"), (["t", "f"], "boolean"), (["x", "1"], "text"),
-     (["", ""], "text")],
+    [
+        (["1", "2"], "bigint"),
+        (["1.5", "2"], "numeric"),
+        (["2025-01-01"], "date"),
+        (["2025-01-01T10:00:00+00:00"], "timestamptz"),
+        (["t", "f"], "boolean"),
+        (["x", "1"], "text"),
+        (["", ""], "text"),
+    ],
 )
 def test_infer_type(values: list[str], expected: str) -> None:
     assert infer_type(values) == expected

@@ -100,9 +100,7 @@ def test_engineer_cannot_write_outside_dash(db: DatabaseTarget, write: str) -> N
 
 def test_engineer_view_in_dash_is_readable_by_analyst(db: DatabaseTarget) -> None:
     with connect(db, "engineer", autocommit=True) as conn:
-        conn.execute(
-            "CREATE VIEW dash.customer_count AS SELECT count(*) AS n FROM public.customers"
-        )
+        conn.execute("CREATE VIEW dash.customer_count AS SELECT count(*) AS n FROM public.customers")
         conn.execute("CREATE TABLE summary (k text, v int)")  # unqualified: lands in dash
         conn.execute("INSERT INTO summary VALUES ('a', 1)")
     with connect(db, "analyst") as conn:
