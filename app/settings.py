@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     model_max_retries: int = Field(default=3, ge=0, le=10)
     agent_max_turns: int = Field(default=12, ge=1, le=100)
     tool_result_max_chars: int = Field(default=20_000, ge=200)
+    repeat_question_min_count: int = Field(default=3, ge=2, le=1000)
+    repeat_question_window_days: int = Field(default=7, ge=1, le=365)
 
     # --- sample data ---------------------------------------------------------------------------
     sample_data_seed: int = 42
