@@ -32,6 +32,9 @@ def test_settings(home: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def pg_home() -> Iterator[Path]:
     # Short, world-traversable path: the server runs as `nobody` when the tests run as root.
