@@ -32,8 +32,23 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 READ_SCHEMAS = frozenset({"public", "dash", "pg_catalog", "information_schema"})
 FUNCTION_SCHEMAS = frozenset({"public", "dash", "pg_catalog"})
-# Catalog views that show other sessions' SQL (other people's questions) to anyone with the same role.
-PRIVATE_CATALOG_RELATIONS = frozenset({"pg_stat_activity", "pg_stat_statements", "pg_prepared_statements"})
+# Catalog relations that show other sessions' SQL (other people's questions) or credentials.
+PRIVATE_CATALOG_RELATIONS = frozenset(
+    {
+        "pg_stat_activity",
+        "pg_stat_statements",
+        "pg_prepared_statements",
+        "pg_authid",
+        "pg_shadow",
+        "pg_user_mappings",
+        "pg_user_mapping",
+        "pg_hba_file_rules",
+        "pg_ident_file_mappings",
+        "pg_file_settings",
+        "pg_largeobject",
+        "pg_statistic",
+    }
+)
 
 # Matched as name prefixes, so `pg_sleep` also covers pg_sleep_for and pg_sleep_until.
 DANGEROUS_FUNCTIONS: dict[str, str] = {
@@ -402,7 +417,7 @@ def _check_relation(node: exp.Table | exp.Column) -> None:
     if isinstance(node, exp.Table) and schema in (None, "pg_catalog"):
         name = _ident(node.this) if isinstance(node.this, exp.Identifier) else None
         if name in PRIVATE_CATALOG_RELATIONS:
-            raise Refused(f"{name} is not available: it shows other sessions' statements")
+            raise Refused(f"{name} is not available to agents: it exposes other sessions or secrets")
 
 
 def _ident(node: exp.Expression | str) -> str:

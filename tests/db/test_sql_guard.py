@@ -1,0 +1,69 @@
+"""The SQL guard alone, table-driven over tests/fixtures/sql_guard/*.yaml (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from db.sql_guard import Catalog, check
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "sql_guard"
+SAMPLE_TABLES = ("customers", "subscriptions", "plan_changes", "invoices", "usage_metrics", "support_tickets")
+# What the live catalog looks like while the engineer's fixtures run (tests/db/test_sql_layers.py).
+CATALOG = Catalog(
+    {
+        "pg_catalog": frozenset({"pg_class", "pg_namespace", "pg_proc"}),
+        "public": frozenset(SAMPLE_TABLES),
+        "dash": frozenset({"sandbox", "customer_health", "active_subscriptions", "mrr_by_plan"}),
+    }
+)
+
+
+def load_cases(pattern: str = "*.yaml") -> list[dict[str, Any]]:
+    cases = []
+    for path in sorted(FIXTURES.glob(pattern)):
+        cases += yaml.safe_load(path.read_text())
+    return cases
+
+
+CASES = load_cases()
+
+
+def test_fixture_corpus_is_big_enough() -> None:
+    refused = [c for c in CASES if c["expect"] == "refused"]
+    allowed = [c for c in CASES if c["expect"] == "allowed"]
+    assert len(refused) >= 120 and len(allowed) >= 50
+    assert {c["role"] for c in refused} == {c["role"] for c in allowed} == {"analyst", "engineer"}
+    assert len({(c["role"], c["id"]) for c in CASES}) == len(CASES), "case ids repeat"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['role']}-{c['expect']}-{c['id']}")
+def test_guard_decides_as_the_fixture_says(case: dict[str, Any]) -> None:
+    decision = check(case["role"], case["sql"], CATALOG)
+    assert decision.label == case["expect"], decision.reason
+    if not decision.allowed:
+        assert decision.reason, "a refusal must say why"
+
+
+def test_unqualified_names_resolve_like_postgres() -> None:
+    """`customers` is public's unless dash has its own; creation always lands in dash."""
+    shadowed = Catalog({"public": frozenset({"customers"}), "dash": frozenset({"customers"})})
+    assert not check("engineer", "DELETE FROM customers", CATALOG).allowed
+    assert check("engineer", "DELETE FROM customers", shadowed).allowed
+    assert check("engineer", "CREATE TABLE customers (x int)", CATALOG).allowed
+    assert not check("engineer", "DROP TABLE pg_class", CATALOG).allowed
+
+
+def test_refusals_name_the_problem() -> None:
+    assert "dash.customers" in check("engineer", "DELETE FROM customers", CATALOG).reason
+    assert "'ai'" in check("analyst", "SELECT * FROM ai.meta", CATALOG).reason
+    assert "pg_sleep" in check("analyst", "SELECT pg_sleep(1)", CATALOG).reason
+    assert "one statement" in check("analyst", "SELECT 1; SELECT 2", CATALOG).reason
+    assert "parsed" in check("analyst", "SELEC 1 FROM", CATALOG).reason
+
+
+def test_unknown_role_is_refused() -> None:
+    assert not check("admin", "SELECT 1").allowed
