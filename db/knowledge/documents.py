@@ -43,21 +43,22 @@ def save_document(
         "name": doc.name,
         "ns": namespace,
         "title": doc.title,
+        "summary": doc.summary,
         "content": doc.content,
         "metadata": json.dumps({**doc.metadata, "origin": "agent"}),
         "hash": doc.content_hash,
         "by": json.dumps({"agent": by.agent, "user": by.user, "run": by.run}),
-        "vector": embed_texts(embedder, [doc.content])[0],
+        "vector": embed_texts(embedder, [doc.embed_text])[0],
         "head": search_head(doc.name, doc.title),
     }
     with engine.begin() as conn:
         ensure_embedder(conn, embedder)
         row = conn.execute(
             text(
-                "INSERT INTO ai.documents (kind, name, namespace, origin, title, content, metadata, content_hash,"
-                " created_by, embedding, tsv) VALUES (:kind, :name, :ns, 'agent', :title, :content,"
-                f" CAST(:metadata AS jsonb), :hash, CAST(:by AS jsonb), CAST(:vector AS vector), {DOC_TSV})"
-                " ON CONFLICT (kind, namespace, name) DO UPDATE SET title = EXCLUDED.title,"
+                "INSERT INTO ai.documents (kind, name, namespace, origin, title, summary, content, metadata,"
+                " content_hash, created_by, embedding, tsv) VALUES (:kind, :name, :ns, 'agent', :title, :summary,"
+                f" :content, CAST(:metadata AS jsonb), :hash, CAST(:by AS jsonb), CAST(:vector AS vector), {DOC_TSV})"
+                " ON CONFLICT (kind, namespace, name) DO UPDATE SET title = EXCLUDED.title, summary = EXCLUDED.summary,"
                 " content = EXCLUDED.content, metadata = EXCLUDED.metadata, content_hash = EXCLUDED.content_hash,"
                 " embedding = EXCLUDED.embedding, tsv = EXCLUDED.tsv, updated_at = now()"
                 " WHERE ai.documents.origin = 'agent' RETURNING id"
@@ -81,7 +82,8 @@ def save_query(
 ) -> int:
     """Save a query an agent ran and validated, so later questions find it like a curated one."""
     metadata: dict[str, Any] = {"description": description, "sql": sql, "tables": tables_in(sql)}
-    doc = Document("query", name, description, f"Query {name}: {description}\nSQL:\n{sql}", metadata)
+    content = f"Query {name}: {description}\nSQL:\n{sql}"
+    doc = Document("query", name, description, content, metadata, summary=description)
     return save_document(engine, embedder, doc, namespace=namespace, created_by=created_by)
 
 
@@ -101,7 +103,7 @@ def save_view_note(
     if sql:
         lines += ["Definition:", sql]
     metadata: dict[str, Any] = {"description": description, "sql": sql, "columns": list(columns or {})}
-    doc = Document("view", name, description, "\n".join(lines), metadata)
+    doc = Document("view", name, description, "\n".join(lines), metadata, summary="\n".join(lines[:20]))
     return save_document(engine, embedder, doc, created_by=created_by)
 
 

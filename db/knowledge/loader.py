@@ -25,7 +25,10 @@ from db.knowledge.vectors import (
 
 LOCK_KEY = 0x0DA5_0020
 BULK = 500  # from this many writes on, drop the HNSW index and rebuild it once afterwards
-DOC_TSV = "setweight(to_tsvector('english', :head), 'A') || setweight(to_tsvector('english', :content), 'B')"
+DOC_TSV = (
+    "setweight(to_tsvector('english', :head), 'A') || setweight(to_tsvector('english', :summary), 'B')"
+    " || setweight(to_tsvector('english', :content), 'C')"
+)
 
 
 @dataclass(frozen=True)
@@ -121,14 +124,14 @@ def _write(conn: Connection, embedder: Embedder, docs: list[Document]) -> None:
     """Insert or replace curated documents (the unique key is kind + namespace + name)."""
     if not docs:
         return
-    vectors = embed_texts(embedder, [d.content for d in docs])
+    vectors = embed_texts(embedder, [d.embed_text for d in docs])
     conn.execute(
         text(
-            "INSERT INTO ai.documents (kind, name, namespace, origin, title, content, metadata, content_hash,"
+            "INSERT INTO ai.documents (kind, name, namespace, origin, title, summary, content, metadata, content_hash,"
             " source_file, source_line, embedding, tsv)"
-            " VALUES (:kind, :name, 'global', 'curated', :title, :content, CAST(:metadata AS jsonb), :hash,"
+            " VALUES (:kind, :name, 'global', 'curated', :title, :summary, :content, CAST(:metadata AS jsonb), :hash,"
             f" :file, :line, CAST(:vector AS vector), {DOC_TSV})"
-            " ON CONFLICT (kind, namespace, name) DO UPDATE SET title = EXCLUDED.title,"
+            " ON CONFLICT (kind, namespace, name) DO UPDATE SET title = EXCLUDED.title, summary = EXCLUDED.summary,"
             " content = EXCLUDED.content, metadata = EXCLUDED.metadata, content_hash = EXCLUDED.content_hash,"
             " source_file = EXCLUDED.source_file, source_line = EXCLUDED.source_line,"
             " embedding = EXCLUDED.embedding, tsv = EXCLUDED.tsv, updated_at = now()"
@@ -142,6 +145,7 @@ def _params(doc: Document, vector: str) -> dict[str, object]:
         "kind": doc.kind,
         "name": doc.name,
         "title": doc.title,
+        "summary": doc.summary,
         "content": doc.content,
         "metadata": json.dumps(doc.metadata),
         "hash": doc.content_hash,

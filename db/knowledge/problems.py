@@ -35,12 +35,27 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     source_file: str | None = None
     source_line: int | None = None
+    summary: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        return embed_text(self.title, self.summary, self.content)
 
     @property
     def content_hash(self) -> str:
         # Everything that would change what is stored or searched; not where it sits in the file.
-        payload = json.dumps([self.kind, self.name, self.title, self.content, self.metadata], sort_keys=True)
+        payload = json.dumps(
+            [self.kind, self.name, self.title, self.summary, self.content, self.metadata], sort_keys=True
+        )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def embed_text(title: str, summary: str, content: str) -> str:
+    """What the embedder reads: the short summary when there is one (the model sees 256 tokens)."""
+    return f"{title}\n{summary}" if summary else content
+
+
+EMBED_TEXT_SQL = "CASE WHEN summary <> '' THEN title || E'\\n' || summary ELSE content END"
 
 
 class KnowledgeInvalid(ValueError):

@@ -27,7 +27,8 @@ def table_document(value: dict[str, Any], file: str, line: int) -> Document:
         value, {"table_name", "table_description", "use_cases", "data_quality_notes", "table_columns"}
     )
     metadata = {"columns": [c["name"] for c in columns], "file": file}
-    return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line)
+    summary = " ".join([value["table_description"].strip(), *value.get("use_cases", [])])
+    return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line, summary)
 
 
 def business_documents(value: dict[str, Any], file: str, lines: dict[Any, int]) -> list[Document]:
@@ -50,7 +51,8 @@ def _metric(metric: dict[str, Any], file: str, line: int) -> Document:
         parts.append(f"Calculation: {metric['calculation']}")
     parts += _extras(metric, {"name", "definition", "table", "calculation"})
     meta = {"type": "metric", "file": file, "tables": _as_list(metric.get("table"))}
-    return Document("business", f"metric:{slug(name)}", f"Metric {name}", "\n".join(parts), meta, file, line)
+    title, summary = f"Metric {name}", metric["definition"].strip()
+    return Document("business", f"metric:{slug(name)}", title, "\n".join(parts), meta, file, line, summary)
 
 
 def _rule(rule: str | dict[str, Any], file: str, line: int) -> Document:
@@ -98,7 +100,8 @@ def query_document(query: ValidatedQuery) -> Document:
         "file": query.file,
         "origin": "curated",
     }
-    return Document("query", query.name, query.description, content, meta, query.file, query.line)
+    summary = query.name.replace("_", " ")  # names are how people and agents refer to a query
+    return Document("query", query.name, query.description, content, meta, query.file, query.line, summary)
 
 
 def tables_in(sql: str) -> list[str]:

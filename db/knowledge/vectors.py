@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from db.embeddings import Embedder
+from db.knowledge.problems import EMBED_TEXT_SQL
 
 META_KEY = "embedder"
 TABLES = ("documents", "learnings")
@@ -110,7 +111,7 @@ def embed_texts(embedder: Embedder, texts: Sequence[str]) -> list[str]:
 def fill_missing(conn: Connection, embedder: Embedder) -> int:
     """Embed every document and learning that has no vector yet (after a re-typing); returns the count."""
     sources = {
-        "documents": "content",
+        "documents": EMBED_TEXT_SQL,
         "learnings": "title || E'\\n' || learning || E'\\n' || context",
     }
     total = 0

@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS ai.documents (
     -- curated: loaded from knowledge/ files (rebuilt by --recreate); agent: saved at run time (kept).
     origin       text NOT NULL DEFAULT 'curated' CHECK (origin IN ('curated', 'agent')),
     title        text NOT NULL DEFAULT '',
+    -- summary: what the document is about (embedded; weighted above content in full text).
+    summary      text NOT NULL DEFAULT '',
     content      text NOT NULL,
     metadata     jsonb NOT NULL DEFAULT '{}'::jsonb,
     content_hash text NOT NULL,
