@@ -1,13 +1,11 @@
 """Every validated query in knowledge/queries runs as the analyst role and returns a sensible answer.
 
-The query files are parsed with a small local helper until the official parser in `db/knowledge/`
-lands; then this test should switch to it.
+The query files are parsed with the loader's own parser (`db.knowledge.queries`), so what runs here
+is exactly what the agents retrieve.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,33 +14,12 @@ from typing import Any
 import pytest
 
 from db.engines import DatabaseTarget
+from db.knowledge.queries import ValidatedQuery, load_validated_queries
 from tests.conftest import connect
 
 QUERY_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "queries"
-_TAGGED = re.compile(
-    r"^-- <query (?P<name>[a-z0-9_]+)>\n-- <description>(?P<description>.+?)</description>\n"
-    r"-- <query>\n(?P<sql>.+?)\n-- </query>$",
-    re.MULTILINE | re.DOTALL,
-)
 
-
-@dataclass(frozen=True)
-class ValidatedQuery:
-    name: str
-    description: str
-    sql: str
-    file: str
-
-
-def load_queries() -> list[ValidatedQuery]:
-    found = []
-    for path in sorted(QUERY_DIR.glob("*.sql")):
-        for match in _TAGGED.finditer(path.read_text()):
-            found.append(ValidatedQuery(match["name"], match["description"], match["sql"], path.name))
-    return found
-
-
-QUERIES = load_queries()
+QUERIES = load_validated_queries(QUERY_DIR)
 BY_NAME = {q.name: q for q in QUERIES}
 
 
