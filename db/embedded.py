@@ -284,9 +284,7 @@ class EmbeddedPostgres:
     def _run_as_server_user(
         self, argv: list[str], *, what: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        kwargs: dict[str, object] = {}
-        if not self.user.is_self:
-            kwargs = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
+        as_other = not self.user.is_self
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
         try:
             result = subprocess.run(  # noqa: S603 - fixed binaries from our own dependency
@@ -297,7 +295,9 @@ class EmbeddedPostgres:
                 text=True,
                 timeout=120,
                 stdin=subprocess.DEVNULL,
-                **kwargs,  # type: ignore[arg-type]
+                user=self.user.uid if as_other else None,
+                group=self.user.gid if as_other else None,
+                extra_groups=[] if as_other else None,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EmbeddedPostgresError(f"{what} failed: {exc}. See the log: {self.log_file}") from exc
