@@ -1,0 +1,113 @@
+"""The Leader: talks to the user, delegates to the Analyst and Engineer, synthesises the answer.
+
+It has no SQL or database tools at all: its only tools are the two colleagues. Its context notes
+questions that keep being asked (similar questions N times in M days, from run history), so it
+can ask the Engineer to build a view for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from agents import analyst, engineer
+from agents.context import Context, Request, Section, Sources, assemble, instructions
+from agents.prompts import LEADER
+from agents.run_events import Delegated
+from agents.scope import RunScope
+
+AGENT = "leader"
+SIMILAR = 0.8  # word-set overlap (Jaccard) at which two questions count as the same question
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "is",
+        "are",
+        "was",
+        "were",
+        "what",
+        "how",
+        "many",
+        "much",
+        "do",
+        "does",
+        "did",
+        "by",
+        "per",
+        "our",
+        "we",
+    }
+)
+HISTORY_SQL = text(
+    "SELECT question FROM ai.runs WHERE status = 'completed' AND created_at > now() - :window"
+    " ORDER BY created_at DESC LIMIT 2000"
+)
+
+
+def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
+    async def ask_analyst(question: str) -> str:
+        """Ask the Analyst a data question; it searches knowledge, runs read-only SQL and answers.
+
+        Args:
+            question: One self-contained question, with any details from the conversation it needs.
+        """
+        scope.emit(Delegated(analyst.AGENT, question))
+        return await analyst.ask_analyst(scope, question)
+
+    async def ask_engineer(task: str, purpose: str) -> str:
+        """Ask the Engineer to build or change a view or summary table in schema dash.
+
+        Args:
+            task: What to build, e.g. "a view of monthly MRR by plan".
+            purpose: Why: which questions it will answer (recorded with the object).
+        """
+        scope.emit(Delegated(engineer.AGENT, task))
+        return await engineer.ask_engineer(scope, task, purpose)
+
+    return [ask_analyst, ask_engineer]
+
+
+def words(question: str) -> frozenset[str]:
+    """The normalised content words of a question (case, punctuation and filler ignored)."""
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in STOPWORDS)
+
+
+def similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) >= SIMILAR
+
+
+def repeated_questions(sources: Sources, request: Request) -> Section | None:
+    """A note when similar questions were answered at least N times in the last M days (all users)."""
+    settings = sources.settings
+    window = timedelta(days=settings.repeat_question_window_days)
+    with sources.service.connect() as conn:
+        earlier = conn.execute(HISTORY_SQL, {"window": window}).scalars().all()
+    asked = words(request.question)
+    count = sum(1 for q in earlier if similar(asked, words(q)))
+    if count < settings.repeat_question_min_count:
+        return None
+    note = (
+        f"This question (or one very like it) was answered {count} times in the last "
+        f"{settings.repeat_question_window_days} days. If answering it needs a heavy query, ask the "
+        "engineer (ask_engineer) to build a view in dash for it first, then have the analyst use it."
+    )
+    return Section("Repeated question", note)
+
+
+def leader_context(sources: Sources, request: Request) -> Context:
+    return assemble(sources, request, (instructions, repeated_questions))
+
+
+def leader_request(question: str, user_id: str, history: list[tuple[str, str]]) -> Request:
+    return Request(question, user_id, LEADER, tuple(history))
