@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     knowledge_path: Path = Path("knowledge")
     search_ef_search: int = Field(default=100, ge=10, le=1000)
 
+    # --- REST API and auth ---------------------------------------------------------------------
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    jwt_roles_claim: str = "roles"
+    jwt_audience: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    sse_keepalive_s: float = Field(default=15.0, gt=0)
+
     @property
     def embedded_database(self) -> bool:
         """True when Dash runs its own PostgreSQL (no DATABASE_URL given)."""
