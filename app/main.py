@@ -7,14 +7,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from agents.scope import Deps
+from app.auth import Authenticator, check_listen
 from app.errors import install_error_handlers
-from app.routes import health
+from app.handlers import install_api_handlers
+from app.hub import RunHub
+from app.limits import BodyLimit
+from app.routes import ask, audit, health, knowledge, learnings, runs, sessions
+from app.routes.models import COMMON_ERRORS
 from app.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
+from db.embeddings import make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
 from db.store import Store
 
 STALE_RUN_S = 120
+ROUTERS = (ask, sessions, runs, knowledge, learnings, audit)
 
 
 def create_app(settings: Settings | None = None, target: DatabaseTarget | None = None) -> FastAPI:
@@ -25,15 +33,18 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
         resolved = target or resolve_target(settings)
         bootstrap(resolved, RoleLimits.from_settings(settings))
         engines = Engines(resolved, pool_size=settings.db_pool_size)
-        store = Store(engines.service)
-        # A process that died mid-run left its runs "running": close them as interrupted.
-        store.recover_interrupted_runs(stale_after_s=STALE_RUN_S)
-        app.state.store = store
-        app.state.settings = settings
-        app.state.target = resolved
-        app.state.engines = engines
         try:
+            check_listen(settings, settings.host, engines.service)
+            store = Store(engines.service)
+            # A process that died mid-run left its runs "running": close them as interrupted.
+            store.recover_interrupted_runs(stale_after_s=STALE_RUN_S)
+            app.state.store, app.state.settings, app.state.target = store, settings, resolved
+            app.state.engines = engines
+            app.state.authenticator = Authenticator(settings, engines.service)
+            app.state.deps = Deps(settings, engines, store, make_embedder(settings))
+            app.state.hub = RunHub(store)
             yield
+            await app.state.hub.close()
         finally:
             engines.dispose()
 
@@ -44,5 +55,9 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_api_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
+    for module in ROUTERS:
+        app.include_router(module.router, responses=COMMON_ERRORS)
     return app

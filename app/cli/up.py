@@ -38,8 +38,9 @@ def up(
             typer.echo(report.summary())
             ready_target(s)  # grant the agents SELECT on the new tables
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
-    app = create_app(s, target)
     listen_host = host or s.host
+    # create_app refuses a non-loopback HOST without auth: check the interface actually used.
+    app = create_app(s.model_copy(update={"host": listen_host}), target)
     listen_port = port or s.port
     typer.echo(f"serving on http://{listen_host}:{listen_port} (docs at /docs); Ctrl-C stops")
     try:

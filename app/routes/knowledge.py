@@ -1,0 +1,122 @@
+"""`/v1/knowledge`: search what the agents retrieve (analyst), validate the files, reload them (admin)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from app.deps import Admin, Analyst, EnginesDep, SettingsDep
+from app.errors import InvalidInput, ServiceUnavailable
+from app.routes.models import documented_errors
+from db.embeddings import Embedder, EmbedderError
+from db.knowledge.loader import LoadReport, load_knowledge, validate_knowledge
+from db.knowledge.problems import KINDS, KnowledgeInvalid, Problem
+from db.knowledge.search import search
+from db.knowledge.vectors import EmbedderMismatch
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+
+
+class Hit(BaseModel):
+    kind: str = Field(examples=["metric"])
+    name: str = Field(examples=["mrr"])
+    score: float
+    snippet: str
+    content: str
+    metadata: dict[str, Any]
+
+
+class ProblemOut(BaseModel):
+    file: str = Field(examples=["tables/customers.json"])
+    line: int = Field(examples=[12])
+    field: str = Field(examples=["columns[3].description"])
+    message: str
+
+
+class Validation(BaseModel):
+    valid: bool
+    problems: list[ProblemOut]
+
+
+class Reload(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    reembedded: int
+
+
+@router.get("/search", summary="Search knowledge and your learnings as the agents would")
+async def search_knowledge(
+    request: Request,
+    principal: Analyst,
+    engines: EnginesDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=1000, examples=["monthly recurring revenue"])],
+    kind: Annotated[list[str] | None, Query(description=f"Only these kinds: {', '.join(KINDS)}")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[Hit]:
+    unknown = [k for k in kind or [] if k not in KINDS]
+    if unknown:
+        raise InvalidInput(f"Unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}.")
+    embedder = embedder_of(request)
+    hits = await asyncio.to_thread(
+        _guarded(search),
+        engines.service,
+        embedder,
+        q,
+        kinds=kind,
+        user_id=principal.user_id,
+        limit=limit,
+        ef_search=settings.search_ef_search,
+    )
+    return [Hit(**h.__dict__) for h in hits]
+
+
+@router.post("/validate", summary="Check every knowledge file; lists file, line and field of each problem")
+async def validate(_: Analyst, settings: SettingsDep) -> Validation:
+    problems = await asyncio.to_thread(validate_knowledge, settings.knowledge_path)
+    return Validation(valid=not problems, problems=[_problem(p) for p in problems])
+
+
+@router.post(
+    "/reload",
+    summary="Validate and load the knowledge files (all or nothing)",
+    responses=documented_errors(e422="The files have problems (listed in detail); nothing was loaded."),
+)
+async def reload(request: Request, _: Admin, engines: EnginesDep, settings: SettingsDep) -> Reload:
+    embedder = embedder_of(request)
+    try:
+        report: LoadReport = await asyncio.to_thread(
+            _guarded(load_knowledge), engines.service, embedder, settings.knowledge_path
+        )
+    except KnowledgeInvalid as exc:
+        problems = [_problem(p).model_dump() for p in exc.problems]
+        raise InvalidInput(
+            f"{len(problems)} problem(s) in the knowledge files; nothing was loaded.",
+            detail={"problems": problems},
+        ) from exc
+    return Reload(**report.__dict__)
+
+
+def embedder_of(request: Request) -> Embedder:
+    return request.app.state.deps.embedder  # type: ignore[no-any-return]
+
+
+def _problem(problem: Problem) -> ProblemOut:
+    return ProblemOut(file=problem.file, line=problem.line, field=problem.field, message=problem.message)
+
+
+def _guarded(fn: Any) -> Any:
+    """Embedder trouble is a 503 naming what to fix, not a 500."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (EmbedderError, EmbedderMismatch) as exc:
+            raise ServiceUnavailable(str(exc), detail={"settings": ["EMBEDDER"]}) from exc
+
+    return call
