@@ -80,7 +80,8 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
 
 def words(question: str) -> frozenset[str]:
     """The normalised content words of a question (case, punctuation and filler ignored)."""
-    return frozenset(w for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in STOPWORDS)
+    plain = re.sub(r"'\w*", "", question.lower())  # "what's" is "what"
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", plain) if w not in STOPWORDS)
 
 
 def similar(a: frozenset[str], b: frozenset[str]) -> bool:

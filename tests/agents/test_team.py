@@ -6,19 +6,19 @@ import json
 
 from agents import run_events as rev
 from agents.team import Deps
-from tests.agents.harness import (  # noqa: F401  (fixtures)
-    agents_template,
-    audit_rows,
-    deps,
-    final,
-    make_deps,
-    of_type,
-    run,
-    team_db,
-)
+from tests.agents import harness
+from tests.agents.harness import audit_rows, final, of_type, run
 from tests.fakes.model_server import FakeModelServer, call, text, tools
 
 COUNT_SQL = "SELECT count(*) AS customers FROM customers"
+
+# Fixtures from the harness, looked up by pytest in this module.
+agents_template, team_db, make_deps, deps = (
+    harness.agents_template,
+    harness.team_db,
+    harness.make_deps,
+    harness.deps,
+)
 
 
 def test_a_greeting_is_answered_by_the_leader_without_delegating(
@@ -27,7 +27,10 @@ def test_a_greeting_is_answered_by_the_leader_without_delegating(
     model_server.script(text("Hello! Ask me anything about Acme's data."))
     events = run(deps, "hi there")
     assert isinstance(events[0], rev.RunStarted)
-    assert "".join(e.text for e in of_type(events, rev.ContentDelta)) == "Hello! Ask me anything about Acme's data."
+    assert (
+        "".join(e.text for e in of_type(events, rev.ContentDelta))
+        == "Hello! Ask me anything about Acme's data."
+    )
     done = final(events)
     assert isinstance(done, rev.RunCompleted) and done.sql == ()
     assert not of_type(events, rev.Delegated)

@@ -6,22 +6,22 @@ from sqlalchemy import text as sql_text
 
 from agents import run_events as rev
 from agents.team import Deps
-from tests.agents.harness import (  # noqa: F401  (fixtures)
-    agents_template,
-    audit_rows,
-    deps,
-    final,
-    make_deps,
-    of_type,
-    run,
-    team_db,
-)
+from tests.agents import harness
+from tests.agents.harness import audit_rows, final, of_type, run
 from tests.fakes.model_server import FakeModelServer, RecordedRequest, call, respond, text, tools
 from tests.fakes.model_turns import Turn
 
 BAD_SQL = "SELECT count(*) FROM subscriptions WHERE status = 'active'"
 GOOD_SQL = "SELECT count(*) FROM subscriptions WHERE ended_at IS NULL AND NOT is_trial"
 LEARNING = "subscriptions has no status column: active means ended_at IS NULL and NOT is_trial"
+
+# Fixtures from the harness, looked up by pytest in this module.
+agents_template, team_db, make_deps, deps = (
+    harness.agents_template,
+    harness.team_db,
+    harness.make_deps,
+    harness.deps,
+)
 
 
 def test_an_sql_error_fixed_is_saved_as_a_learning_and_used_next_session(

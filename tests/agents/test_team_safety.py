@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,16 +16,8 @@ from agents import run_events as rev
 from agents.team import Deps, ask
 from app.errors import ModelNotConfigured
 from db.store import SessionTaken
-from tests.agents.harness import (  # noqa: F401  (fixtures)
-    agents_template,
-    audit_rows,
-    deps,
-    final,
-    make_deps,
-    of_type,
-    run,
-    team_db,
-)
+from tests.agents import harness
+from tests.agents.harness import audit_rows, final, of_type, run
 from tests.fakes.model_server import FakeModelServer, call, text, tools
 
 HOSTILE_ANALYST = [
@@ -39,6 +32,14 @@ HOSTILE_ENGINEER = [
     "SELECT * FROM ai.messages",
     "CREATE TABLE public.pwned AS SELECT 1",
 ]
+
+# Fixtures from the harness, looked up by pytest in this module.
+agents_template, team_db, make_deps, deps = (
+    harness.agents_template,
+    harness.team_db,
+    harness.make_deps,
+    harness.deps,
+)
 
 
 def test_a_hostile_model_is_stopped_by_the_guard_and_audited(
@@ -65,7 +66,7 @@ def test_a_hostile_model_is_stopped_by_the_guard_and_audited(
     assert set(hostile) == set(HOSTILE_ANALYST + HOSTILE_ENGINEER)
     assert all(r.decision == "refused" and r.user_id == "alice" for r in hostile.values())
     with deps.engines.analyst.connect() as conn:
-        assert conn.execute(sql_text("SELECT count(*) FROM public.customers")).scalar() > 0
+        assert conn.execute(sql_text("SELECT count(*) FROM public.customers")).scalar_one() > 0
         assert conn.execute(sql_text("SELECT to_regclass('public.pwned')")).scalar() is None
 
 
@@ -108,7 +109,7 @@ def test_two_users_never_see_each_others_history_or_user_learnings(
     assert "I want revenue in euros from now on" in str(model_server.chat_requests[0].messages)
 
 
-def test_ask_without_a_model_raises_before_any_run_is_created(make_deps) -> None:  # type: ignore[no-untyped-def]
+def test_ask_without_a_model_raises_before_any_run_is_created(make_deps: Callable[..., Deps]) -> None:
     deps = make_deps(openai_base_url=None, openai_api_key=None)
 
     async def first_event() -> None:
