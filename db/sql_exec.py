@@ -156,13 +156,13 @@ def load_catalog(engine: Engine, search_path: tuple[str, ...] = ("dash", "public
     """Which relations exist in pg_catalog and the search path right now, by schema."""
     schemas = ["pg_catalog", *search_path]
     relations: dict[str, set[str]] = {s: set() for s in schemas if s != "pg_catalog"}
-    with _connection(engine) as conn:
-        rows = conn.execute(
+    with _connection(engine) as pooled:
+        rows = pooled.conn.execute(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = ANY(%s)",
             (schemas,),
         ).fetchall()
-        conn.rollback()
+        pooled.conn.rollback()
     for schema, name in rows:
         relations.setdefault(schema, set()).add(name)
     return Catalog({s: frozenset(names) for s, names in relations.items()}, search_path)
@@ -174,13 +174,14 @@ def load_catalog(engine: Engine, search_path: tuple[str, ...] = ("dash", "public
 def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Outcome:
     """Run `sql` as the engine's role with the transaction mode and limits of `role`. No guard."""
     started = time.perf_counter()
-    with _connection(engine) as conn:
+    with _connection(engine) as pooled:
+        conn = pooled.conn
         try:
             _open_transaction(conn, role, limits)
             outcome = _fetch(conn, role, sql, limits)
             conn.commit() if role == "engineer" else conn.rollback()
         except psycopg.Error as exc:
-            conn.rollback()
+            pooled.abandon_transaction()
             return Outcome(duration_ms=(time.perf_counter() - started) * 1000, error=_describe(exc))
     return outcome
 
@@ -231,9 +232,19 @@ class _connection:
     def __init__(self, engine: Engine) -> None:
         install_reset(engine)
         self._proxy = engine.raw_connection()
+        self.conn: psycopg.Connection = self._proxy.driver_connection  # type: ignore[assignment]
+        # No automatic server-side prepared statements: DISCARD ALL drops them behind psycopg's back.
+        self.conn.prepare_threshold = None
 
-    def __enter__(self) -> psycopg.Connection:
-        return self._proxy.driver_connection  # type: ignore[return-value]
+    def __enter__(self) -> _connection:
+        return self
+
+    def abandon_transaction(self) -> None:
+        """Roll back; a connection left mid-protocol (e.g. by COPY) is closed, never reused."""
+        try:
+            self.conn.rollback()
+        except psycopg.Error:
+            self._proxy.invalidate()
 
     def __exit__(self, *exc: object) -> None:
         self._proxy.close()

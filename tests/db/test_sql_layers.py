@@ -1,0 +1,252 @@
+"""Each layer under the guard stops every refused statement on its own; allowed ones really run.
+
+With the guard bypassed (`run_statement`: role, transaction, limits, pool reset only), each refused
+fixture must be refused by the server, stopped by the timeout, or leave no trace: the fingerprint
+of data and catalog and the pooled session's state are compared before and after every case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from db.bootstrap import admin_dsn, bootstrap
+from db.engines import DatabaseTarget, Engines, libpq_url, with_database
+from db.sql_exec import SqlLimits, run_sql, run_statement
+from tests.conftest import TEMPLATE
+from tests.db.test_sql_guard import load_cases
+
+LAYER_LIMITS = SqlLimits(max_rows=50, statement_timeout_ms=500, lock_timeout_ms=200)
+# Any role may ALTER ROLE itself SET ...; PostgreSQL has no privilege to take that away, so only
+# the guard stops these. Execution pins search_path and timeouts per statement regardless, and
+# bootstrap re-applies every role setting on start-up.
+GUARD_ONLY = {"alter-role-search-path", "alter-role-current-user"}
+TIMEOUT_SQLSTATE = "57014"
+SESSION_PROBE = (
+    "SELECT current_setting('application_name'), current_setting('default_transaction_read_only'),"
+    " current_setting('role'), (SELECT count(*) FROM pg_prepared_statements),"
+    " (SELECT count(*) FROM pg_listening_channels()), (SELECT count(*) FROM pg_cursors),"
+    " (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')"
+)
+CATALOG_FINGERPRINT = """
+SELECT md5(string_agg(x, E'\\n' ORDER BY x)) FROM (
+  SELECT format('rel %s.%s %s %s %s', n.nspname, c.relname, c.relkind, c.relacl, c.relowner::regrole) AS x
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname !~ '^pg_(toast|temp)'
+  UNION ALL SELECT format('proc %s %s', p.oid::regprocedure, p.proacl) FROM pg_proc p
+  UNION ALL SELECT format('nsp %s %s %s', nspname, nspacl, nspowner::regrole) FROM pg_namespace
+    WHERE nspname !~ '^pg_(toast|temp)'
+  UNION ALL SELECT format('set %s %s %s', setdatabase, setrole, setconfig) FROM pg_db_role_setting
+  UNION ALL SELECT format('db %s %s', datname, datacl) FROM pg_database WHERE datname = current_database()
+  UNION ALL SELECT format('lang %s %s', lanname, lanacl) FROM pg_language
+  UNION ALL SELECT format('lo %s', oid) FROM pg_largeobject_metadata
+  UNION ALL SELECT format('evt %s %s', evtname, evtenabled) FROM pg_event_trigger
+  UNION ALL SELECT format('defacl %s', defaclacl) FROM pg_default_acl
+  UNION ALL SELECT format('role %s %s %s', rolname, rolsuper, rolcanlogin) FROM pg_roles
+  UNION ALL SELECT format('rule %s.%s', ev_class::regclass, rulename) FROM pg_rewrite WHERE ev_class >= 16384
+  UNION ALL SELECT format('trigger %s.%s', tgrelid::regclass, tgname) FROM pg_trigger
+  UNION ALL SELECT format('policy %s', polname) FROM pg_policy
+  UNION ALL SELECT format('comment %s %s', objoid, description) FROM pg_description WHERE objoid >= 16384
+) t
+"""
+
+
+@pytest.fixture(scope="module")
+def layer_db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """One copy of the sample database for the whole module (the bypass runs share it)."""
+    name = f"layers_{uuid.uuid4().hex[:10]}"
+    _admin(
+        pg_server,
+        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)),
+    )
+    try:
+        target = with_database(pg_server, name)
+        bootstrap(target)  # database-level grants are not copied from a template
+        yield target
+    finally:
+        _admin(pg_server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def engines(layer_db: DatabaseTarget) -> Iterator[Engines]:
+    engines = with_sandbox(layer_db)
+    yield engines
+    engines.dispose()
+
+
+def with_sandbox(target: DatabaseTarget) -> Engines:
+    """Engines over `target`, with the dash objects the fixtures refer to."""
+    # pool_size=1: every statement reuses the same backend, so any state it leaves would show.
+    engines = Engines(target, pool_size=1)
+    for statement in (
+        "CREATE TABLE dash.sandbox (id integer)",
+        "CREATE VIEW dash.active_subscriptions AS SELECT * FROM subscriptions WHERE ended_at IS NULL",
+    ):
+        assert run_sql(engines, "engineer", statement).ok
+    return engines
+
+
+@pytest.fixture(scope="module")
+def baseline(layer_db: DatabaseTarget, engines: Engines) -> dict[str, Any]:
+    return {"data": data_checksums(layer_db), **state(layer_db, engines)}
+
+
+def _admin(target: DatabaseTarget, statement: sql.Composable | str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(admin_dsn(target), autocommit=True) as conn:
+        cur = conn.execute(statement)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def data_checksums(target: DatabaseTarget) -> dict[str, str]:
+    """md5 of every row of every table in public and ai."""
+    tables = _admin(
+        target, "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'ai')"
+    )
+    return {
+        f"{s}.{t}": _admin(
+            target,
+            sql.SQL(
+                "SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) FROM {}.{} x"
+            ).format(sql.Identifier(s), sql.Identifier(t)),
+        )[0][0]
+        for s, t in tables
+    }
+
+
+def state(target: DatabaseTarget, engines: Engines) -> dict[str, Any]:
+    """Catalog fingerprint, cheap row-version fingerprint of public/ai/dash, pooled sessions."""
+    tables = _admin(
+        target, "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'ai', 'dash')"
+    )
+    versions = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {}, count(*), sum(xmin::text::bigint) FROM {}.{}").format(
+            sql.Literal(f"{s}.{t}"), sql.Identifier(s), sql.Identifier(t)
+        )
+        for s, t in tables
+    )
+    return {
+        "catalog": _admin(target, CATALOG_FINGERPRINT)[0][0],
+        "rows": sorted(_admin(target, versions)),
+        "analyst_session": run_statement(engines.analyst, "analyst", SESSION_PROBE, LAYER_LIMITS).rows,
+        "engineer_session": run_statement(engines.engineer, "engineer", SESSION_PROBE, LAYER_LIMITS).rows,
+    }
+
+
+REFUSED = [c for c in load_cases("*_refused.yaml")]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=lambda c: f"{c['role']}-{c['id']}")
+def test_database_layer_alone_stops_refused_statement(
+    case: dict[str, Any], layer_db: DatabaseTarget, engines: Engines, baseline: dict[str, Any]
+) -> None:
+    engine = engines.analyst if case["role"] == "analyst" else engines.engineer
+    outcome = run_statement(engine, case["role"], case["sql"], LAYER_LIMITS)
+    if case["db"] == "guard_only":
+        assert case["id"] in GUARD_ONLY, "a new guard-only case needs a conscious decision"
+        bootstrap(layer_db)  # put the role settings back
+    elif case["db"] == "timeout":
+        assert outcome.error and TIMEOUT_SQLSTATE in outcome.error, outcome
+    elif case["db"] == "db_refuses":
+        assert outcome.error and "SQLSTATE" in outcome.error, outcome
+    after = state(layer_db, engines)
+    assert after == {k: v for k, v in baseline.items() if k != "data"}, f"{case['id']} left a trace"
+
+
+def test_allowed_analyst_queries_run(db: DatabaseTarget) -> None:
+    bootstrap(db)
+    engines = with_sandbox(db)
+    try:
+        failures = {}
+        for case in load_cases("analyst_allowed.yaml"):
+            result = run_sql(engines, "analyst", case["sql"])
+            if not result.ok:
+                failures[case["id"]] = result.error or result.reason
+        assert not failures
+    finally:
+        engines.dispose()
+
+
+def test_allowed_engineer_statements_run_in_order(db: DatabaseTarget) -> None:
+    bootstrap(db)
+    engines = Engines(db, pool_size=1)
+    try:
+        for case in load_cases("engineer_allowed.yaml"):
+            result = run_sql(engines, "engineer", case["sql"])
+            assert result.ok, (case["id"], result.reason, result.error)
+        assert run_sql(engines, "analyst", "SELECT one FROM dash.v").rows == ((1,),)
+    finally:
+        engines.dispose()
+
+
+def test_zz_public_and_ai_unchanged_after_everything(
+    layer_db: DatabaseTarget, baseline: dict[str, Any]
+) -> None:
+    assert data_checksums(layer_db) == baseline["data"]
+
+
+# ---- the CLI: a real `dash` process against a test database -----------------------------------
+
+
+def dash_sql(target: DatabaseTarget, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": libpq_url(target.admin_url),
+        "DB_SERVICE_PASSWORD": target.service.password,
+        "DB_ANALYST_PASSWORD": target.analyst.password,
+        "DB_ENGINEER_PASSWORD": target.engineer.password,
+        "DASH_HOME": str(tmp_path / "home"),
+    }
+    dash = Path(sys.executable).parent / "dash"
+    return subprocess.run(  # noqa: S603 - our own entry point
+        [str(dash), "sql", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_refuses_delete_with_a_reason(db: DatabaseTarget, tmp_path: Path) -> None:
+    done = dash_sql(db, tmp_path, "--as", "analyst", "--json", "DELETE FROM customers")
+    assert done.returncode != 0
+    payload = json.loads(done.stdout)
+    assert payload["ok"] is False and payload["decision"] == "refused" and payload["reason"]
+    assert set(payload) == {
+        "ok",
+        "decision",
+        "reason",
+        "columns",
+        "rows",
+        "row_count",
+        "truncated",
+        "duration_ms",
+        "error",
+    }
+
+
+def test_cli_counts_customers(db: DatabaseTarget, tmp_path: Path) -> None:
+    done = dash_sql(db, tmp_path, "--as", "analyst", "--json", "SELECT count(*) FROM customers")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    expected = _admin(db, "SELECT count(*) FROM public.customers")[0][0]
+    assert payload["rows"] == [[expected]] and payload["columns"] == ["count"] and payload["ok"]
+
+
+def test_cli_engineer_view_is_readable_by_the_analyst(db: DatabaseTarget, tmp_path: Path) -> None:
+    done = dash_sql(db, tmp_path, "--as", "engineer", "CREATE VIEW dash.v AS SELECT 1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = dash_sql(db, tmp_path, "--as", "analyst", "SELECT * FROM dash.v")
+    assert done.returncode == 0 and "(1 rows" in done.stdout, done.stdout + done.stderr
+    audited = _admin(db, "SELECT agent, decision, user_id FROM ai.sql_audit ORDER BY id")
+    assert [(a, d) for a, d, _ in audited] == [("engineer", "allowed"), ("analyst", "allowed")]
+    assert all(user.startswith("cli") for _, _, user in audited)
+
+
+def test_cli_failed_statement_exits_non_zero(db: DatabaseTarget, tmp_path: Path) -> None:
+    done = dash_sql(db, tmp_path, "--as", "analyst", "SELECT * FROM no_such_table")
+    assert done.returncode == 2 and "does not exist" in done.stdout
