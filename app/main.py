@@ -13,8 +13,9 @@ from app.errors import install_error_handlers
 from app.handlers import install_api_handlers
 from app.hub import RunHub
 from app.limits import BodyLimit
-from app.routes import ask, audit, health, knowledge, learnings, runs, sessions
+from app.routes import ask, audit, health, knowledge, learnings, runs, schedules, sessions
 from app.routes.models import COMMON_ERRORS
+from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import make_embedder
@@ -22,7 +23,7 @@ from db.engines import DatabaseTarget, Engines, resolve_target
 from db.store import Store
 
 STALE_RUN_S = 120
-ROUTERS = (ask, sessions, runs, knowledge, learnings, audit)
+ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules)
 
 
 def create_app(settings: Settings | None = None, target: DatabaseTarget | None = None) -> FastAPI:
@@ -43,7 +44,11 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
             app.state.authenticator = Authenticator(settings, engines.service)
             app.state.deps = Deps(settings, engines, store, make_embedder(settings))
             app.state.hub = RunHub(store)
+            app.state.scheduler = build_scheduler(settings, engines, store)
+            if settings.scheduler_enabled:
+                await app.state.scheduler.start()
             yield
+            await app.state.scheduler.stop()
             await app.state.hub.close()
         finally:
             engines.dispose()

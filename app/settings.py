@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     sse_keepalive_s: float = Field(default=15.0, gt=0)
 
+    # --- scheduler and Slack delivery ----------------------------------------------------------
+    scheduler_enabled: bool = True
+    scheduler_sync_s: float = Field(default=30.0, gt=0)
+    scheduler_misfire_grace_s: float = Field(default=300.0, ge=0)
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
     @property
     def embedded_database(self) -> bool:
         """True when Dash runs its own PostgreSQL (no DATABASE_URL given)."""

@@ -1,0 +1,43 @@
+"""Where scheduled answers and alerts go: a `Deliverer` (Slack when SLACK_BOT_TOKEN is set)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.settings import Settings
+
+
+class DeliveryFailed(Exception):
+    """The message could not be delivered; the text says where and why."""
+
+
+class Deliverer(Protocol):
+    async def deliver(self, channel: str, text: str) -> None:
+        """Post `text` to `channel`; raises DeliveryFailed."""
+
+
+class SlackDeliverer:
+    """Posts with chat.postMessage through slack_sdk, to SLACK_API_URL (a fake server in tests)."""
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self.client = AsyncWebClient(token=token, base_url=base_url)
+
+    async def deliver(self, channel: str, text: str) -> None:
+        try:
+            await self.client.chat_postMessage(channel=channel, text=text)
+        except SlackApiError as exc:
+            raise DeliveryFailed(
+                f"Slack refused the message to {channel}: {exc.response.get('error')}"
+            ) from None
+        except (OSError, aiohttp.ClientError) as exc:
+            raise DeliveryFailed(f"Slack is unreachable at {self.client.base_url}: {exc}") from None
+
+
+def make_deliverer(settings: Settings) -> Deliverer | None:
+    """Slack when SLACK_BOT_TOKEN is set, otherwise None (reports are still stored)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    return SlackDeliverer(token, settings.slack_api_url) if token else None

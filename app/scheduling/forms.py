@@ -1,0 +1,58 @@
+"""The schedule a person submits (REST body, CLI options), validated field by field.
+
+Errors name the field (`cron`, `timezone`, `payload.sql`) so REST answers 422 with it and the CLI
+prints it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from app.scheduling.cron import parse_cron, parse_timezone
+from app.scheduling.payloads import validate_payload
+from app.scheduling.records import ScheduleSpec, Task
+
+
+class ScheduleForm(BaseModel):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    cron: str = Field(description="5 fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday).")
+    timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
+    task: Task
+    payload: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    description: str = Field(default="", max_length=2000)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        parse_cron(value)
+        return " ".join(value.split())
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        parse_timezone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _payload(self) -> ScheduleForm:
+        self.payload = validate_payload(self.task, self.payload)
+        return self
+
+    def spec(self) -> ScheduleSpec:
+        return ScheduleSpec(**self.model_dump())
+
+
+class ScheduleChanges(BaseModel):
+    """A partial update: only the fields given change; the merged schedule is validated as a form."""
+
+    cron: str | None = None
+    timezone: str | None = None
+    payload: dict[str, Any] | None = None
+    enabled: bool | None = None
+    description: str | None = None
+
+    def merged(self, current: dict[str, Any]) -> dict[str, Any]:
+        return current | self.model_dump(exclude_none=True)

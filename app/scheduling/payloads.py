@@ -1,0 +1,67 @@
+"""What each task's payload must hold, validated when a schedule is saved, and the alert rule."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Op = Literal[">", ">=", "<", "<=", "==", "!="]
+OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class KnowledgeRefreshPayload(BaseModel):
+    """Reload the knowledge files from KNOWLEDGE_PATH; no options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskPayload(BaseModel):
+    """Ask `question` as `user_id`; the answer is stored as a report and posted to `channel` if set."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=4000)
+    user_id: str = Field(min_length=1, max_length=200)
+    channel: str | None = None
+
+
+class SqlCheckPayload(BaseModel):
+    """Run `sql` as the analyst; alert with `message` when `column` of the first row `op` `threshold`."""
+
+    model_config = ConfigDict(extra="forbid")
+    sql: str = Field(min_length=1)
+    column: str | None = None
+    op: Op = ">"
+    threshold: float
+    message: str = "Metric check triggered"
+    channel: str | None = None
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    "knowledge_refresh": KnowledgeRefreshPayload,
+    "ask": AskPayload,
+    "sql_check": SqlCheckPayload,
+}
+
+
+def validate_payload(task: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload in its canonical form; pydantic ValidationError naming the field otherwise."""
+    return PAYLOADS[task].model_validate(payload).model_dump(exclude_none=True)
+
+
+def condition_holds(value: Any, op: Op, threshold: float) -> bool:
+    """Whether the alert fires; a missing value never fires, a non-number is a ValueError."""
+    if value is None:
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"the checked value {value!r} is not a number")
+    return OPS[op](float(value), threshold)

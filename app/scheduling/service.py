@@ -1,0 +1,176 @@
+"""The scheduler of one replica: APScheduler jobs mirrored from `ai.schedules`, firings claimed in Postgres.
+
+Every replica runs one. `sync()` (at start, every SCHEDULER_SYNC_S, and right after a change made
+through this process) turns each enabled schedule into an AsyncIOScheduler cron job and fires what
+is due. A cron job firing and `sync()` both go through `fire_due()`: `plan_firing()` decides, and
+`ScheduleStore.claim()` lets exactly one replica run each scheduled time. Tasks run in their own
+asyncio tasks, so a slow or failing one never holds up the scheduler or later firings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app.scheduling.cron import Action, first_run, next_fire, parse_cron, plan_firing
+from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
+from app.scheduling.reports import publish
+from app.scheduling.store import ScheduleStore
+from app.scheduling.tasks import TASKS, TaskEnv
+
+log = logging.getLogger("dash.scheduler")
+Clock = Callable[[], datetime]
+SYNC_JOB = "dash:sync"
+BUILTINS = (
+    ScheduleSpec(
+        name="knowledge-refresh",
+        cron="0 4 * * *",
+        task="knowledge_refresh",
+        description="Built in: reload the knowledge files every night at 04:00 UTC.",
+    ),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SchedulerService:
+    def __init__(
+        self, store: ScheduleStore, env: TaskEnv, *, sync_s: float, grace_s: float, clock: Clock = utcnow
+    ) -> None:
+        self.store, self.env, self.clock = store, env, clock
+        self.sync_s, self.grace_s = sync_s, grace_s
+        self.replica = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._scheduler: AsyncIOScheduler | None = None
+        self._jobs: dict[str, tuple[str, str]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        """Register the built-ins, start APScheduler and sync right away."""
+        await asyncio.to_thread(ensure_builtins, self.store, self.clock())
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": int(self.grace_s), "max_instances": 3},
+        )
+        self._scheduler.add_job(
+            self.sync, "interval", seconds=self.sync_s, id=SYNC_JOB, next_run_time=utcnow()
+        )
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    async def sync(self) -> None:
+        """Mirror the enabled schedules into APScheduler jobs, then fire whatever is due."""
+        schedules = await asyncio.to_thread(self.store.list_schedules, enabled_only=True)
+        if self._scheduler is not None:
+            self._mirror(self._scheduler, schedules)
+        for schedule in schedules:
+            try:
+                await self.fire_due(schedule)
+            except Exception:  # one broken schedule must not stop the others
+                log.exception("schedule %s could not be fired", schedule.name)
+
+    async def fire_due(self, schedule: Schedule) -> ScheduleRun | None:
+        """Claim and start the due firing of `schedule` (None when nothing is due or another replica has it)."""
+        trigger, now = parse_cron(schedule.cron, schedule.timezone), self.clock()
+        plan, following = (
+            plan_firing(trigger, schedule.next_run_at, now, self.grace_s),
+            next_fire(trigger, now),
+        )
+        if plan.action is Action.wait or plan.scheduled_for is None:
+            return None
+        sid, due = schedule.id, plan.scheduled_for
+        if plan.action is Action.skip:
+            skip = partial(
+                self.store.skip, sid, due, reason=plan.reason, replica=self.replica, next_run_at=following
+            )
+            return await asyncio.to_thread(skip)
+        claim = partial(
+            self.store.claim, sid, due, trigger="cron", replica=self.replica, next_run_at=following
+        )
+        run = await asyncio.to_thread(claim)
+        if run is not None:
+            self._spawn(self.execute(schedule, run))
+        return run
+
+    async def run_now(self, schedule: Schedule) -> ScheduleRun:
+        """Start the schedule once, now, whatever its cron says; returns the 'running' run."""
+        claim = partial(
+            self.store.claim,
+            schedule.id,
+            self.clock(),
+            trigger="manual",
+            replica=self.replica,
+            next_run_at=None,
+        )
+        run = await asyncio.to_thread(claim)
+        assert run is not None  # a manual firing has its own scheduled_for (now)
+        self._spawn(self.execute(schedule, run))
+        return run
+
+    async def execute(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
+        """Run the task for a claimed run and record how it ended; never raises for the task's failure."""
+        try:
+            result = await TASKS[schedule.task](self.env, schedule)
+            output = await publish(self.store, self.env.deliverer, run, result)
+        except asyncio.CancelledError:
+            self.store.finish(run.id, "failed", error="interrupted: Dash stopped while the task ran")
+            raise
+        except Exception as exc:
+            log.warning("schedule %s failed: %s", schedule.name, exc)
+            return await asyncio.to_thread(self.store.finish, run.id, "failed", None, _describe(exc))
+        return await asyncio.to_thread(self.store.finish, run.id, "succeeded", output)
+
+    async def changed(self) -> None:
+        """Call after changing schedules in this process: re-sync now instead of at the next period."""
+        if self.running:
+            await self.sync()
+
+    def _mirror(self, scheduler: AsyncIOScheduler, schedules: list[Schedule]) -> None:
+        wanted = {f"schedule:{s.id}": s for s in schedules}
+        for job_id in set(self._jobs) - set(wanted):
+            scheduler.remove_job(job_id)
+            del self._jobs[job_id]
+        for job_id, s in wanted.items():
+            if self._jobs.get(job_id) != (s.cron, s.timezone):
+                trigger = parse_cron(s.cron, s.timezone)
+                scheduler.add_job(self._on_time, trigger, args=[s.id], id=job_id, replace_existing=True)
+                self._jobs[job_id] = (s.cron, s.timezone)
+
+    async def _on_time(self, schedule_id: int) -> None:
+        schedule = await asyncio.to_thread(self.store.get, schedule_id)
+        if schedule is not None and schedule.enabled:
+            await self.fire_due(schedule)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def ensure_builtins(store: ScheduleStore, now: datetime) -> None:
+    """Register the built-in schedules unless they exist (by name): restarts never duplicate them."""
+    for spec in BUILTINS:
+        store.ensure(spec, "dash", first_run(spec.cron, spec.timezone, now))
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if exc.__class__.__module__.startswith("app.") else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,119 @@
+"""The three scheduled tasks. Each takes the schedule and returns a `TaskResult`; raising fails the run.
+
+`knowledge_refresh` reloads the knowledge files, `ask` puts a question to the agent team as a
+given user, `sql_check` runs a guarded analyst query and alerts when its condition holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import run_events as rev
+from agents.team import Deps, ask
+from app.scheduling.delivery import Deliverer
+from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
+from app.scheduling.records import Schedule
+from app.settings import Settings
+from db.embeddings import Embedder, make_embedder
+from db.engines import Engines
+from db.knowledge.loader import load_knowledge
+from db.sql_exec import SqlContext, SqlLimits, run_sql
+from db.store import Store
+
+
+class TaskFailed(Exception):
+    """The task could not do its job; the message is recorded as the run's error."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report to store (and post to `channel` when a deliverer is configured)."""
+
+    title: str
+    body: str
+    data: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    output: dict[str, Any]
+    report: Draft | None = None
+
+
+@dataclass
+class TaskEnv:
+    """What tasks need; built once per scheduler (lifespan or CLI)."""
+
+    settings: Settings
+    engines: Engines
+    store: Store
+    deliverer: Deliverer | None = None
+    _embedder: Embedder | None = None
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # built on first use: the local model costs time and memory
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+
+async def knowledge_refresh(env: TaskEnv, schedule: Schedule) -> TaskResult:
+    path = env.settings.knowledge_path
+    report = await asyncio.to_thread(load_knowledge, env.engines.service, env.embedder(), path)
+    return TaskResult({"path": str(path), "summary": report.summary()})
+
+
+async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:
+    payload = AskPayload.model_validate(schedule.payload)
+    deps = Deps(env.settings, env.engines, env.store, env.embedder())
+    final: rev.RunEvent | None = None
+    async for event in ask(deps, payload.user_id, payload.question):
+        final = event
+    if not isinstance(final, rev.RunCompleted):
+        raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")
+    data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage}
+    return TaskResult({"answer": final.answer}, Draft(schedule.name, final.answer, data, payload.channel))
+
+
+async def sql_check(env: TaskEnv, schedule: Schedule) -> TaskResult:
+    check = SqlCheckPayload.model_validate(schedule.payload)
+    value = await asyncio.to_thread(_first_value, env, schedule.name, check)
+    try:
+        alert = condition_holds(value, check.op, check.threshold)
+    except ValueError as exc:
+        raise TaskFailed(str(exc)) from None
+    output = {"value": value, "alert": alert, "condition": f"{check.op} {check.threshold:g}"}
+    if not alert:
+        return TaskResult(output)
+    body = f"{check.message}: {check.column or 'value'} = {value} ({check.op} {check.threshold:g})"
+    return TaskResult(output, Draft(f"Alert: {schedule.name}", body, output, check.channel))
+
+
+def _first_value(env: TaskEnv, name: str, check: SqlCheckPayload) -> Any:
+    context = SqlContext(user_id=f"schedule:{name}")
+    result = run_sql(
+        env.engines,
+        "analyst",
+        check.sql,
+        context=context,
+        limits=SqlLimits.from_settings(env.settings, "analyst"),
+    )
+    if not result.ok:
+        raise TaskFailed(f"the query failed: {result.reason or result.error}")
+    if not result.rows:
+        return None
+    column = check.column or result.columns[0]
+    if column not in result.columns:
+        raise TaskFailed(f"the query has no column {column!r} (it has {', '.join(result.columns)})")
+    return result.rows[0][result.columns.index(column)]
+
+
+TaskFn = Callable[[TaskEnv, Schedule], Awaitable[TaskResult]]
+TASKS: dict[str, TaskFn] = {
+    "knowledge_refresh": knowledge_refresh,
+    "ask": ask_question,
+    "sql_check": sql_check,
+}
