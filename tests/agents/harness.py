@@ -59,7 +59,9 @@ def team_db(pg_server: DatabaseTarget, agents_template: str) -> Iterator[Databas
 
 
 @pytest.fixture
-def make_deps(team_db: DatabaseTarget, model_settings: Callable[..., Settings]) -> Iterator[Callable[..., Deps]]:
+def make_deps(
+    team_db: DatabaseTarget, model_settings: Callable[..., Settings]
+) -> Iterator[Callable[..., Deps]]:
     """Deps on the test's database and the fake model server; settings overrides as keywords."""
     made: list[Engines] = []
 
