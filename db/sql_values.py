@@ -67,11 +67,11 @@ def cap_rows(rows: list[tuple[Any, ...]], max_chars: int) -> tuple[list[tuple[An
     Returns the rows kept and whether anything was cut.
     """
     kept: list[tuple[Any, ...]] = []
-    used, cut = 0, False
+    used, cut = 2, False  # counted as json.dumps renders a list of rows: "[" row ", " row "]"
     for row in rows:
         clipped = tuple(_clip(v) for v in row)
         cut = cut or clipped != row
-        used += len(json.dumps(clipped, default=str)) + 1
+        used += len(json.dumps(clipped, default=str)) + 2
         if used > max_chars:
             return kept, True
         kept.append(clipped)

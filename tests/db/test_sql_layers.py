@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +21,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from db.audit import AuditError
 from db.bootstrap import admin_dsn, bootstrap
 from db.engines import DatabaseTarget, Engines, libpq_url, with_database
-from db.sql_exec import SqlLimits, run_sql, run_statement
+from db.sql_exec import SqlContext, SqlLimits, run_sql, run_statement
 from tests.conftest import TEMPLATE
 from tests.db.test_sql_guard import load_cases
 
@@ -191,6 +193,102 @@ def test_zz_public_and_ai_unchanged_after_everything(
     layer_db: DatabaseTarget, baseline: dict[str, Any]
 ) -> None:
     assert data_checksums(layer_db) == baseline["data"]
+
+
+# ---- the execution path: audit, limits, values, reset -----------------------------------------
+
+
+@pytest.fixture
+def fresh(db: DatabaseTarget) -> Iterator[Engines]:
+    bootstrap(db)
+    engines = Engines(db, pool_size=1)
+    yield engines
+    engines.dispose()
+
+
+def test_every_submission_is_audited(fresh: Engines, db: DatabaseTarget) -> None:
+    who = SqlContext(user_id="u-42", session_id="s-1", run_id="r-1")
+    run_sql(fresh, "analyst", "SELECT * FROM customers LIMIT 3", context=who)
+    run_sql(fresh, "analyst", "DELETE FROM customers", context=who)
+    run_sql(fresh, "engineer", "INSERT INTO dash.nothing_here VALUES (1)", context=who)
+    rows = _admin(
+        db,
+        "SELECT user_id, agent, session_id, run_id, sql, decision, reason, row_count,"
+        " duration_ms IS NOT NULL, error, finished_at IS NOT NULL FROM ai.sql_audit ORDER BY id",
+    )
+    allowed, refused, failed = rows
+    assert allowed[:6] == ("u-42", "analyst", "s-1", "r-1", "SELECT * FROM customers LIMIT 3", "allowed")
+    assert allowed[7:] == (3, True, None, True)
+    assert refused[5] == "refused" and "read queries" in refused[6] and refused[10]
+    assert failed[1] == "engineer" and failed[5] == "allowed" and "does not exist" in failed[9]
+
+
+def test_audit_failure_stops_the_statement(fresh: Engines, db: DatabaseTarget) -> None:
+    _admin(db, f"REVOKE INSERT ON ai.sql_audit FROM {db.service.role}")
+    with pytest.raises(AuditError, match="was not run"):
+        run_sql(fresh, "engineer", "CREATE TABLE dash.unaudited (x int)")
+    assert not _admin(db, "SELECT 1 FROM pg_tables WHERE tablename = 'unaudited'")
+
+
+def test_rows_are_capped_and_marked_truncated(fresh: Engines) -> None:
+    result = run_sql(fresh, "analyst", "SELECT n FROM generate_series(1, 20) n", limits=SqlLimits(max_rows=5))
+    assert result.ok and result.truncated and result.rows == tuple((n,) for n in range(1, 6))
+    exact = run_sql(fresh, "analyst", "SELECT n FROM generate_series(1, 5) n", limits=SqlLimits(max_rows=5))
+    assert not exact.truncated and exact.row_count == 5
+
+
+def test_result_size_for_a_model_is_capped(fresh: Engines) -> None:
+    limits = SqlLimits(max_rows=1000, max_result_chars=2_000)
+    result = run_sql(fresh, "analyst", "SELECT repeat('x', 100) FROM generate_series(1, 500)", limits=limits)
+    assert result.truncated and 0 < len(result.rows) < 500
+    assert len(json.dumps(result.as_dict()["rows"])) <= 2_000
+    wide = run_sql(fresh, "analyst", "SELECT repeat('y', 100000) AS big", limits=SqlLimits())
+    assert wide.truncated and len(wide.rows[0][0]) < 3_000
+
+
+def test_values_are_json_safe(fresh: Engines) -> None:
+    result = run_sql(
+        fresh,
+        "analyst",
+        """
+        SELECT 12.50::numeric AS money, 12345678901234567890.123::numeric AS huge, 3::numeric AS whole,
+               date '2025-12-31' AS d, timestamptz '2025-01-02 03:04:05+00' AS ts,
+               interval '3 days 04:05:06' AS span, '6f1c1f8e-4b8e-4a4e-9f6b-3f1f1f1f1f1f'::uuid AS id,
+               '\\x0102'::bytea AS raw, NULL AS nothing, '{"a": [1, 2.5]}'::jsonb AS doc,
+               ARRAY[1, 2] AS arr, 'NaN'::float8 AS nan, true AS flag""",
+    )
+    assert result.ok, result.error
+    row = dict(zip(result.columns, result.rows[0], strict=True))
+    json.dumps(result.as_dict(), allow_nan=False)  # strict JSON: no NaN, no Decimal, no datetime
+    assert row["money"] == 12.5 and row["huge"] == "12345678901234567890.123" and row["whole"] == 3
+    assert row["d"] == "2025-12-31" and row["ts"].startswith("2025-01-02T03:04:05")
+    assert row["span"] == "3 days 04:05:06" and row["id"] == "6f1c1f8e-4b8e-4a4e-9f6b-3f1f1f1f1f1f"
+    assert row["raw"] == "base64:AQI=" and row["nothing"] is None and row["doc"] == {"a": [1, 2.5]}
+    assert row["arr"] == [1, 2] and row["nan"] == "nan" and row["flag"] is True
+
+
+def test_slow_query_is_stopped_by_the_timeout(fresh: Engines) -> None:
+    started = time.monotonic()
+    result = run_sql(
+        fresh,
+        "analyst",
+        "SELECT count(*) FROM generate_series(1, 1000000000)",
+        limits=SqlLimits(statement_timeout_ms=300),
+    )
+    assert not result.ok and result.decision == "allowed" and "statement timeout" in (result.error or "")
+    assert time.monotonic() - started < 10
+
+
+def test_session_state_does_not_leak_to_the_next_checkout(fresh: Engines) -> None:
+    """Same pooled backend, yet nothing one statement set up is there for the next one."""
+    probe = "SELECT pg_backend_pid(), current_setting('application_name'), (SELECT count(*) FROM pg_prepared_statements), (SELECT count(*) FROM pg_listening_channels())"
+    limits = SqlLimits()
+    before = run_statement(fresh.engineer, "engineer", probe, limits).rows[0]
+    for leak in ("SET application_name = 'leaked'", "PREPARE p AS SELECT 1", "LISTEN leaked"):
+        assert run_statement(fresh.engineer, "engineer", leak, limits).error is None
+        assert run_statement(fresh.engineer, "engineer", probe, limits).rows[0] == before
+    timeout = run_statement(fresh.engineer, "engineer", "SELECT current_setting('statement_timeout')", limits)
+    assert timeout.rows == (("15s",),)
 
 
 # ---- the CLI: a real `dash` process against a test database -----------------------------------
