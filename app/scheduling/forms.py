@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from app.scheduling.cron import parse_cron, parse_timezone
 from app.scheduling.payloads import validate_payload
@@ -36,10 +36,17 @@ class ScheduleForm(BaseModel):
         parse_timezone(value)
         return value
 
-    @model_validator(mode="after")
-    def _payload(self) -> ScheduleForm:
-        self.payload = validate_payload(self.task, self.payload)
-        return self
+    @field_validator("payload")
+    @classmethod
+    def _payload(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        task = info.data.get("task")
+        if task is None:  # the task itself was invalid and is reported on its own
+            return value
+        try:
+            return validate_payload(task, value)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"invalid payload for task {task!r}: {problems}") from None
 
     def spec(self) -> ScheduleSpec:
         return ScheduleSpec(**self.model_dump())

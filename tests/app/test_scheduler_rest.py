@@ -1,0 +1,95 @@
+"""`/schedules` over real HTTP: a schedule added over REST fires and its report is readable;
+invalid cron or time zone is a 422 naming the field; the nightly refresh exists once after restarts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.main import create_app
+from db.engines import DatabaseTarget
+from tests.app.scheduler_helpers import MovableClock, poll
+from tests.conftest import test_settings
+from tests.fakes.model_server import FakeModelServer, text
+from tests.serve import serve
+
+ASK = {"question": "What was revenue last month?", "user_id": "alice"}
+
+
+def test_a_schedule_added_over_rest_fires_and_its_report_is_readable(
+    db: DatabaseTarget, pg_home: Path
+) -> None:
+    with FakeModelServer() as model:
+        model.script(text("Revenue last month was 42."))
+        settings = test_settings(pg_home, openai_base_url=model.base_url, scheduler_sync_s=0.1)
+        app = create_app(settings, db)
+        with serve(app) as base:
+            clock = MovableClock()
+            app.state.scheduler.clock = clock
+            body = {
+                "name": "nightly-revenue",
+                "cron": "30 6 * * *",
+                "timezone": "Europe/Berlin",
+                "task": "ask",
+            }
+            created = httpx.post(f"{base}/schedules", json=body | {"payload": ASK})
+            assert created.status_code == 201, created.text
+            schedule = created.json()
+            due = datetime.fromisoformat(schedule["next_run_at"])
+            assert due.astimezone(clock().tzinfo).hour in (4, 5)  # 06:30 in Berlin
+            clock.jump_to(due + timedelta(seconds=1))
+            runs = poll(lambda: _finished(base, schedule["id"]))
+            reports = httpx.get(f"{base}/schedules/{schedule['id']}/reports").json()
+    assert runs[0]["status"] == "succeeded", runs[0]["error"]
+    assert datetime.fromisoformat(runs[0]["scheduled_for"]) == due
+    assert [(r["title"], r["body"]) for r in reports] == [("nightly-revenue", "Revenue last month was 42.")]
+
+
+def _finished(base: str, schedule_id: int) -> list[dict[str, Any]]:
+    runs = httpx.get(f"{base}/schedules/{schedule_id}/runs").json()
+    return [r for r in runs if r["status"] != "running"]
+
+
+def test_invalid_cron_or_timezone_is_a_422_naming_the_field(db: DatabaseTarget, pg_home: Path) -> None:
+    check = {"sql": "SELECT 1 AS n", "threshold": 0}
+    good = {"name": "c", "cron": "0 4 * * *", "task": "sql_check", "payload": check}
+    with serve(create_app(test_settings(pg_home, scheduler_enabled=False), db)) as base:
+        bad_cron = httpx.post(f"{base}/schedules", json=good | {"cron": "61 * * * *"})
+        short_cron = httpx.post(f"{base}/schedules", json=good | {"cron": "0 4 * *"})
+        bad_zone = httpx.post(f"{base}/schedules", json=good | {"timezone": "Mars/Olympus"})
+        bad_payload = httpx.post(f"{base}/schedules", json=good | {"payload": {"threshold": 1}})
+        created = httpx.post(f"{base}/schedules", json=good).json()
+        bad_patch = httpx.patch(f"{base}/schedules/{created['id']}", json={"cron": "* * * * 9"})
+    for response, field in [
+        (bad_cron, "body.cron"),
+        (short_cron, "body.cron"),
+        (bad_zone, "body.timezone"),
+        (bad_payload, "body.payload"),
+        (bad_patch, "body.cron"),
+    ]:
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "invalid_input"
+        assert [f["field"] for f in error["detail"]["fields"]] == [field], error
+    assert "5 fields" in short_cron.json()["error"]["message"]
+    assert "IANA" in bad_zone.json()["error"]["message"]
+    assert "sql: Field required" in bad_payload.json()["error"]["message"]
+
+
+def test_nightly_knowledge_refresh_exists_once_across_restarts(db: DatabaseTarget, pg_home: Path) -> None:
+    settings = test_settings(pg_home)
+    for _ in range(2):
+        with serve(create_app(settings, db)) as base:
+            listed = httpx.get(f"{base}/schedules").json()
+    builtin = [s for s in listed if s["name"] == "knowledge-refresh"]
+    assert len(builtin) == 1
+    assert (builtin[0]["cron"], builtin[0]["timezone"], builtin[0]["task"]) == (
+        "0 4 * * *",
+        "UTC",
+        "knowledge_refresh",
+    )
+    due = datetime.fromisoformat(builtin[0]["next_run_at"])
+    assert (due.hour, due.minute, due.utcoffset()) == (4, 0, timedelta(0))
