@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import ask, db, keys, knowledge, learnings, sql, up
+from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, up
 
 cli = typer.Typer(
     name="dash",
@@ -13,7 +13,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (up, db, sql, knowledge, learnings, ask, keys):
+for module in (up, db, sql, knowledge, learnings, ask, keys, schedules):
     module.register(cli)
 
 

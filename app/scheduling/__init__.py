@@ -23,6 +23,7 @@ __all__ = [
     "first_run",
     "parse_cron",
     "parse_timezone",
+    "utcnow",
 ]
 
 
