@@ -8,6 +8,7 @@ be written is never run, and one that ran always left a row behind.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -66,7 +67,7 @@ def finish(
 
 
 def _write(
-    service: Engine, statement: object, params: dict[str, object], sub: Submission, consequence: str
+    service: Engine, statement: object, params: Mapping[str, object], sub: Submission, consequence: str
 ) -> object:
     try:
         with service.begin() as conn:

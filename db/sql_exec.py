@@ -187,15 +187,17 @@ def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Out
 
 
 def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) -> None:
-    # psycopg opens the transaction on the first statement, so READ ONLY comes before any query.
-    if role != "engineer":
-        conn.execute("SET TRANSACTION READ ONLY")
-    role = role if role in SEARCH_PATHS else "analyst"
-    # Pin the search path the guard resolved names with, whatever the role's default says now
-    # (any role may ALTER ROLE itself SET search_path; only the guard stops that statement).
-    conn.execute(f"SET LOCAL search_path = {SEARCH_PATHS[role]}")
-    conn.execute(f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}")
-    conn.execute(f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}")
+    """One round trip of our own fixed SQL (the simple protocol takes several statements)."""
+    # psycopg opens the transaction here, so READ ONLY comes before any query. search_path is
+    # pinned to what the guard resolved names with, whatever the role's default says by now (any
+    # role may ALTER ROLE itself SET search_path; only the guard stops that statement).
+    mode = "" if role == "engineer" else "SET TRANSACTION READ ONLY; "
+    path = SEARCH_PATHS.get(role, SEARCH_PATHS["analyst"])
+    conn.execute(
+        f"{mode}SET LOCAL search_path = {path}; "  # type: ignore[arg-type]
+        f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}; "
+        f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}"
+    )
 
 
 def _fetch(conn: psycopg.Connection, role: str, sql: str, limits: SqlLimits) -> Outcome:

@@ -117,10 +117,10 @@ def function_reason(name: str) -> str:
     return next(why for prefix, why in DANGEROUS_FUNCTIONS.items() if name.startswith(prefix))
 
 
-QUERY_ROOTS: tuple[type[exp.Expression], ...] = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
+QUERY_ROOTS: tuple[type[exp.Expr], ...] = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 # Everything a read query is made of. Func, Condition, Binary and Unary cover expressions and
 # calls; functions are checked by name separately.
-QUERY_NODES: tuple[type[exp.Expression], ...] = (
+QUERY_NODES: tuple[type[exp.Expr], ...] = (
     *QUERY_ROOTS,
     exp.Func,
     exp.Condition,
@@ -169,7 +169,7 @@ QUERY_NODES: tuple[type[exp.Expression], ...] = (
     exp.Qualify,
     exp.Heredoc,
 )
-NEVER_NODES: tuple[type[exp.Expression], ...] = (
+NEVER_NODES: tuple[type[exp.Expr], ...] = (
     exp.Into,
     exp.Lock,
     exp.Command,
@@ -187,7 +187,7 @@ NEVER_NODES: tuple[type[exp.Expression], ...] = (
     exp.SessionParameter,
 )
 
-ENGINEER_ROOTS: tuple[type[exp.Expression], ...] = (
+ENGINEER_ROOTS: tuple[type[exp.Expr], ...] = (
     exp.Create,
     exp.Insert,
     exp.Update,
@@ -197,7 +197,7 @@ ENGINEER_ROOTS: tuple[type[exp.Expression], ...] = (
     exp.Alter,
     exp.Comment,
 )
-ENGINEER_NODES: tuple[type[exp.Expression], ...] = (
+ENGINEER_NODES: tuple[type[exp.Expr], ...] = (
     *QUERY_NODES,
     *ENGINEER_ROOTS,
     exp.Schema,
@@ -228,7 +228,7 @@ ENGINEER_KINDS = (
     "ALTER TABLE / VIEW, COMMENT ON, all inside schema dash"
 )
 
-NODE_REASONS: tuple[tuple[type[exp.Expression], str], ...] = (
+NODE_REASONS: tuple[tuple[type[exp.Expr], str], ...] = (
     (
         exp.Into,
         "SELECT ... INTO creates a table; only reads are allowed (the engineer uses "
@@ -254,7 +254,7 @@ NODE_REASONS: tuple[tuple[type[exp.Expression], str], ...] = (
 )
 
 
-def node_reason(node: exp.Expression) -> str:
+def node_reason(node: exp.Expr) -> str:
     if isinstance(node, exp.Command):
         return (
             f"{str(node.this).upper()} statements are not allowed for agents (SET/RESET, DO, COPY, "
@@ -340,7 +340,7 @@ def _decide(run: object) -> Decision:
 # ---- parsing ------------------------------------------------------------------------------------
 
 
-def _one_statement(sql: str) -> exp.Expression:
+def _one_statement(sql: str) -> exp.Expr:
     _refuse_lexer_tricks(sql)
     statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     if not statements:
@@ -369,7 +369,7 @@ def _check_analyst(sql: str) -> None:
     _walk(tree, QUERY_NODES)
 
 
-def _walk(tree: exp.Expression, allowed: tuple[type[exp.Expression], ...]) -> None:
+def _walk(tree: exp.Expr, allowed: tuple[type[exp.Expr], ...]) -> None:
     """Every node must be on the allowlist; functions and schemas are checked on the way."""
     for node in tree.walk():
         if isinstance(node, exp.Func):
@@ -395,7 +395,7 @@ def _function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
-def _dot_schema(node: exp.Expression) -> str | None:
+def _dot_schema(node: exp.Expr) -> str | None:
     """`pg_catalog.pg_sleep(1)` parses as Dot(pg_catalog, pg_sleep(1)); FROM-clause calls as Table."""
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
@@ -420,11 +420,11 @@ def _check_relation(node: exp.Table | exp.Column) -> None:
             raise Refused(f"{name} is not available to agents: it exposes other sessions or secrets")
 
 
-def _ident(node: exp.Expression | str) -> str:
+def _ident(node: exp.Expr | str) -> str:
     """Postgres folds unquoted names to lower case and keeps quoted ones as written."""
     if isinstance(node, exp.Identifier):
         return node.this if node.quoted else node.this.lower()
-    return str(node.name if isinstance(node, exp.Expression) else node).lower()
+    return str(node.name if isinstance(node, exp.Expr) else node).lower()
 
 
 def _kind(sql: str) -> str:
@@ -450,7 +450,7 @@ def _check_engineer(sql: str, catalog: Catalog) -> None:
             _check_written(table, catalog, creating=creating)
 
 
-def _check_engineer_kind(tree: exp.Expression) -> None:
+def _check_engineer_kind(tree: exp.Expr) -> None:
     kind = str(tree.args.get("kind") or "").upper()
     if isinstance(tree, exp.Create) and kind not in ENGINEER_CREATE_KINDS:
         raise Refused(f"the engineer may not CREATE {kind}; {ENGINEER_KINDS}")
@@ -460,7 +460,7 @@ def _check_engineer_kind(tree: exp.Expression) -> None:
         raise Refused(f"the engineer may not ALTER {kind}; {ENGINEER_KINDS}")
 
 
-def _targets(node: exp.Expression) -> Iterable[tuple[exp.Table, bool]]:
+def _targets(node: exp.Expr) -> Iterable[tuple[exp.Table, bool]]:
     """The relations a node writes, and whether it creates them (creation ignores lookup)."""
     if isinstance(node, exp.Create):
         target = node.this
@@ -481,7 +481,7 @@ def _targets(node: exp.Expression) -> Iterable[tuple[exp.Table, bool]]:
         yield _comment_target(node.this), False
 
 
-def _comment_target(node: exp.Expression) -> exp.Table:
+def _comment_target(node: exp.Expr) -> exp.Table:
     if isinstance(node, exp.Column):
         return exp.Table(this=node.args.get("table"), db=node.args.get("db"))
     if not isinstance(node, exp.Table):
@@ -489,7 +489,7 @@ def _comment_target(node: exp.Expression) -> exp.Table:
     return node
 
 
-def _check_written(table: exp.Expression, catalog: Catalog, *, creating: bool) -> None:
+def _check_written(table: exp.Expr, catalog: Catalog, *, creating: bool) -> None:
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         raise Refused("the engineer may only write named tables and views in dash")
     name = _ident(table.this)
