@@ -104,7 +104,9 @@ def _ensure_login_role(conn: psycopg.Connection, creds: Credentials) -> None:
     )
 
 
-def _grants(admin: str, database: str, target: DatabaseTarget, limits: RoleLimits) -> list[sql.Composable]:
+def _grants(
+    admin: str, database: str, target: DatabaseTarget, limits: RoleLimits
+) -> list[sql.SQL | sql.Composed]:
     svc = sql.Identifier(target.service.role)
     analyst = sql.Identifier(target.analyst.role)
     eng = sql.Identifier(target.engineer.role)
@@ -189,7 +191,7 @@ AGENT_DDL_TRIGGER = (
 )
 
 
-def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composable:
+def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composed:
     return sql.SQL(
         "CREATE OR REPLACE FUNCTION ai.dash_agent_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $fn$"
         " BEGIN"
@@ -213,7 +215,7 @@ def _restrict_builtins(conn: psycopg.Connection, service_role: str) -> None:
         " WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE ANY(%s)",
         (list(RESTRICTED_FUNCTIONS),),
     ).fetchall()
-    statements = []
+    statements: list[sql.Composed] = []
     for (signature,) in rows:  # regprocedure text from the catalog, e.g. pg_advisory_lock(bigint)
         fn = sql.SQL(signature)
         statements += [
@@ -229,7 +231,7 @@ def _restrict_builtins(conn: psycopg.Connection, service_role: str) -> None:
         _apply_if_permitted(conn, statement)
 
 
-def _apply_if_permitted(conn: psycopg.Connection, statement: sql.Composable) -> None:
+def _apply_if_permitted(conn: psycopg.Connection, statement: sql.SQL | sql.Composed) -> None:
     # A managed PostgreSQL admin is not a real superuser and may not own pg_catalog's functions;
     # the grants above remain the boundary there, so say so and go on.
     try:
