@@ -16,12 +16,12 @@ from sqlalchemy import create_engine
 
 from db.embeddings import local_embedder
 from db.knowledge.loader import load_knowledge
-from db.knowledge.search import search
+from db.knowledge.search import Mode, search
 from evals.database import eval_database
 
 CASES = Path(__file__).parent / "cases" / "retrieval.yaml"
 KNOWLEDGE = Path(__file__).parents[1] / "knowledge"
-MODES = ("fts", "vector", "hybrid")
+MODES: tuple[Mode, ...] = ("fts", "vector", "hybrid")
 THRESHOLDS = {"recall@5": 0.90, "mrr": 0.75}  # for hybrid
 
 
@@ -84,11 +84,11 @@ def run(verbose: bool = False, knowledge: Path = KNOWLEDGE) -> dict[str, Any]:
     return _report(results, verbose)
 
 
-def _ranked(engine: Any, embedder: Any, question: str, mode: str) -> tuple[tuple[str, str], ...]:
+def _ranked(engine: Any, embedder: Any, question: str, mode: Mode) -> tuple[tuple[str, str], ...]:
     return tuple((h.kind, h.name) for h in search(engine, embedder, question, limit=10, mode=mode))
 
 
-def _report(results: dict[str, list[CaseResult]], verbose: bool) -> dict[str, Any]:
+def _report(results: dict[Mode, list[CaseResult]], verbose: bool) -> dict[str, Any]:
     scores = {mode: metrics(rs) for mode, rs in results.items()}
     hybrid = scores["hybrid"]
     failures = [

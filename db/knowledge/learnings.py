@@ -7,7 +7,7 @@ the same namespace) updates the existing learning instead of piling up copies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,7 +111,7 @@ def save_learning(
     return SaveResult(_learning(row), created=True)
 
 
-def _near_duplicate(conn: Connection, values: dict[str, object]) -> int | None:
+def _near_duplicate(conn: Connection, values: Mapping[str, object]) -> int | None:
     row = conn.execute(
         text(
             "SELECT id FROM ai.learnings WHERE namespace = :ns AND (lower(title) = lower(:title)"
@@ -123,7 +123,7 @@ def _near_duplicate(conn: Connection, values: dict[str, object]) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _update(conn: Connection, learning_id: int, values: dict[str, object]) -> Learning:
+def _update(conn: Connection, learning_id: int, values: Mapping[str, object]) -> Learning:
     row = conn.execute(
         text(
             "UPDATE ai.learnings SET title = :title, learning = :learning, context = :context,"

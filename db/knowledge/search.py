@@ -23,18 +23,20 @@ RRF_K = 60
 CANDIDATES = 40
 SNIPPET_CHARS = 240
 
-DOCS = """SELECT id, kind, name, title, content, metadata, {score} AS score FROM ai.documents
+DOCS = """SELECT {list} AS list, id, kind, name, title, content, metadata, {score} AS score FROM ai.documents
  WHERE kind = ANY(:kinds) AND namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
-LEARNINGS = """SELECT id, 'learning' AS kind, title AS name, title,
+LEARNINGS = """SELECT {list} AS list, id, 'learning' AS kind, title AS name, title,
  learning || CASE WHEN context <> '' THEN E'\\nContext: ' || context ELSE '' END AS content,
  jsonb_build_object('id', id, 'tags', tags, 'namespace', namespace, 'use_count', use_count) AS metadata,
  {score} AS score FROM ai.learnings WHERE namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
 FTS = {
+    "list": "'fts'",
     "score": "ts_rank(tsv, websearch_to_tsquery('english', :q), 1)",
     "where": "tsv @@ websearch_to_tsquery('english', :q)",
     "order": "score DESC",
 }
 VEC = {
+    "list": "'vec'",
     "score": "1 - (embedding <=> CAST(:v AS vector))",
     "where": "embedding IS NOT NULL",
     "order": "embedding <=> CAST(:v AS vector)",
@@ -81,10 +83,18 @@ def search(
     }
     if mode != "fts":
         params["v"] = embed_texts(embedder, [query])[0]
+    parts = _parts(kinds, params, mode)
+    if not parts:
+        return []
     with engine.begin() as conn:
         _tune(conn, ef_search)
-        lists = [_ranked(conn, kinds, params, spec) for spec in _specs(mode)]
-    return _fuse(lists, query, limit)
+        # One statement for every candidate list: each round trip costs more than the lookups.
+        rows = conn.execute(text(" UNION ALL ".join(parts)), params).all()
+    lists = [
+        sorted((r for r in rows if r.list == name), key=lambda r: r.score, reverse=True)
+        for name in ("fts", "vec")
+    ]
+    return _fuse([ranked[: max(CANDIDATES, limit)] for ranked in lists if ranked], query, limit)
 
 
 def or_query(query: str) -> str:
@@ -101,26 +111,18 @@ def _checked_kinds(kinds: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def _specs(mode: Mode) -> list[dict[str, str]]:
-    return {"hybrid": [FTS, VEC], "fts": [FTS], "vector": [VEC]}[mode]
+def _parts(kinds: list[str], params: dict[str, Any], mode: Mode) -> list[str]:
+    """One parenthesised SELECT per (modality, table) the query needs."""
+    specs = {"hybrid": [FTS, VEC], "fts": [FTS], "vector": [VEC]}[mode]
+    tables = ([DOCS] if params["kinds"] else []) + ([LEARNINGS] if "learning" in kinds else [])
+    return [f"({table.format(**spec)})" for spec in specs if spec is VEC or params["q"] for table in tables]
 
 
 def _tune(conn: Connection, ef_search: int) -> None:
     # relaxed_order lets the HNSW scan keep going when filters (kind, namespace) drop candidates.
-    conn.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
-    conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-
-
-def _ranked(conn: Connection, kinds: list[str], params: dict[str, Any], spec: dict[str, str]) -> list[Any]:
-    """One modality's candidates across both tables, ordered by that modality's own score."""
-    if spec is FTS and not params["q"]:
-        return []
-    rows: list[Any] = []
-    if params["kinds"]:
-        rows += conn.execute(text(DOCS.format(**spec)), params).all()
-    if "learning" in kinds:
-        rows += conn.execute(text(LEARNINGS.format(**spec)), params).all()
-    return sorted(rows, key=lambda r: r.score, reverse=True)[: params["k"]]
+    conn.exec_driver_sql(
+        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; SET LOCAL hnsw.iterative_scan = relaxed_order"
+    )
 
 
 def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
 from app.settings import Settings
 from db.embeddings import (
@@ -58,7 +59,7 @@ def test_openai_embedder_asks_for_the_configured_dimensions() -> None:
             embedder="openai",
             embedding_dimensions=64,  # type: ignore[call-arg]
             openai_base_url=server.base_url,
-            openai_api_key="sk-test",
+            openai_api_key=SecretStr("sk-test"),
         )
         embedder = make_embedder(settings)
         vectors = embedder.embed(["a", "b", "a"])

@@ -59,3 +59,17 @@ def knowledge_dir(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(FIXTURES / "valid", target)
     return target
+
+
+@pytest.fixture
+def cli_env(kb_target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the `dash` CLI at this test's database (as DATABASE_URL, like an operator would)."""
+    from app.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", kb_target.admin_url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DASH_HOME", str(tmp_path / "home"))
+    for role in ("service", "analyst", "engineer"):
+        monkeypatch.setenv(f"DB_{role.upper()}_PASSWORD", getattr(kb_target, role).password)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from db.embeddings import LocalEmbedder
-from db.engines import DatabaseTarget
 from db.knowledge.documents import DocumentConflict, save_query, save_view_note
 from db.knowledge.loader import load_knowledge
 from db.knowledge.search import search
@@ -63,26 +62,12 @@ def test_agent_saved_query_and_view_note_are_searchable(loaded: Engine, embedder
         save_query(loaded, embedder, name="current_mrr", description="clash", sql="SELECT 1")
 
 
-def test_search_command_prints_kind_name_score_snippet(
-    loaded: Engine, kb_target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("cli_env")
+def test_search_command_prints_kind_name_score_snippet(loaded: Engine) -> None:
     from app.cli import cli
-    from app.settings import get_settings
 
-    env = {
-        "DATABASE_URL": kb_target.admin_url.render_as_string(hide_password=False),
-        "DASH_HOME": str(tmp_path),
-    }
-    env |= {
-        f"DB_{role.upper()}_PASSWORD": getattr(kb_target, role).password
-        for role in ("service", "analyst", "engineer")
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["knowledge", "search", "summing usage", "--limit", "2", "--json"])
-    finally:
-        get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["knowledge", "search", "summing usage", "--limit", "2", "--json"])
     assert result.exit_code == 0, result.output
     assert '"kind": "business"' in result.output and '"snippet"' in result.output
+    plain = CliRunner().invoke(cli, ["knowledge", "search", "current mrr", "--kind", "query"])
+    assert plain.exit_code == 0 and "query    current_mrr" in plain.output
