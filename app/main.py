@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import openai
 from fastapi import FastAPI
 
+from agents.model import create_model_client
 from agents.scope import Deps
 from app.auth import Authenticator, check_listen
 from app.errors import install_error_handlers
@@ -26,6 +28,11 @@ STALE_RUN_S = 120
 ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules)
 
 
+def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:
+    """One model client (one connection pool) for every run; None: each run reports the missing model."""
+    return create_model_client(settings) if settings.model_configured else None
+
+
 def create_app(settings: Settings | None = None, target: DatabaseTarget | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -42,7 +49,7 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
-            app.state.deps = Deps(settings, engines, store, make_embedder(settings))
+            app.state.deps = Deps(settings, engines, store, make_embedder(settings), shared_client(settings))
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
             if settings.scheduler_enabled:
@@ -50,6 +57,8 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
             yield
             await app.state.scheduler.stop()
             await app.state.hub.close()
+            if app.state.deps.client is not None:
+                await app.state.deps.client.close()
         finally:
             engines.dispose()
 
