@@ -81,8 +81,11 @@ def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
         )
+    copy = with_database(pg_server, name)
+    # Database-level grants (CONNECT, TEMPORARY) live in pg_database and are not copied by TEMPLATE.
+    bootstrap(copy)
     try:
-        yield with_database(pg_server, name)
+        yield copy
     finally:
         with psycopg.connect(admin_dsn(pg_server), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
