@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     openai_embedding_model: str = "text-embedding-3-small"
     embedding_dimensions: int = Field(default=1536, ge=8, le=16_000)
     knowledge_path: Path = Path("knowledge")
-    search_ef_search: int = Field(default=100, ge=10, le=1000)
+    search_ef_search: int = Field(default=40, ge=10, le=1000)
 
     # --- REST API and auth ---------------------------------------------------------------------
     jwt_secret: SecretStr | None = None

@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--learnings", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--ef-search", type=int, default=Settings().search_ef_search, help="HNSW ef_search")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cpus, python {platform.python_version()}, {platform.platform()}")
     home = Path(tempfile.mkdtemp(prefix="dash-bench-", dir="/tmp"))
@@ -195,11 +196,16 @@ def run(server: EmbeddedPostgres, home: Path, args: argparse.Namespace) -> None:
     )
     cached = PrecomputedEmbedder(model, QUERIES)
     time_searches(engine, cached, 20)  # warm caches and the pool
+    print(
+        f"ef_search {args.ef_search}; load average now {os.getloadavg()[0]:.1f} (other work on this machine skews timings)"
+    )
     for mode in ("hybrid", "fts", "vector"):
         print(
-            f"search {mode:<6} (database only):       {percentiles(time_searches(engine, cached, args.rounds, mode=mode))}"
+            f"search {mode:<6} (database only):       {percentiles(time_searches(engine, cached, args.rounds, mode=mode, ef_search=args.ef_search))}"
         )
-    print(f"search hybrid (with query embedding): {percentiles(time_searches(engine, model, args.rounds))}")
+    print(
+        f"search hybrid (with query embedding): {percentiles(time_searches(engine, model, args.rounds, ef_search=args.ef_search))}"
+    )
     engine.dispose()
 
 

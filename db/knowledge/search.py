@@ -20,7 +20,7 @@ from db.knowledge.vectors import embed_texts
 
 Mode = Literal["hybrid", "fts", "vector"]
 RRF_K = 60
-CANDIDATES = 40
+CANDIDATES = 20
 SNIPPET_CHARS = 240
 
 DOCS = """SELECT {list} AS list, id, kind, name, title, content, metadata, {score} AS score FROM ai.documents
@@ -69,7 +69,7 @@ def search(
     user_id: str | None = None,
     limit: int = 10,
     mode: Mode = "hybrid",
-    ef_search: int = 100,
+    ef_search: int = 40,
 ) -> list[SearchHit]:
     """The `limit` best documents and learnings for `query`, best first."""
     kinds = _checked_kinds(kinds)
