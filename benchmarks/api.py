@@ -2,10 +2,10 @@
 
     python benchmarks/api.py [--streams 1000] [--answer-seconds 5] [--deadline 240]
 
-Dash (uvicorn, one process, one event loop) and the scripted OpenAI-compatible server run here,
-on loopback only; the load comes from a separate client process so its own work does not count
-against Dash's event loop. Each stream asks one question; the model answers in chunks spread over
-`--answer-seconds`. Prints completed streams, errors, p50/p95 time to first event, event-loop lag
+Dash (uvicorn, one process, one event loop) runs here with an embedded PostgreSQL, on loopback
+only; the scripted model and the load client run in processes of their own, so their work does
+not count against Dash's event loop or memory. Each stream asks one question; the model answers
+in chunks spread over `--answer-seconds`. Prints completed streams, errors, p50/p95 time to first event, event-loop lag
 inside Dash, and memory. Everything is bounded by `--deadline` and cleaned up at the end.
 """
 
@@ -131,35 +131,43 @@ def report(
         f"event-loop lag in Dash: p95 {percentile(lags, 95) * 1000:.1f} ms, max {max(lags, default=0) * 1000:.1f} ms"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"memory (Dash + scripted model, one process): RSS {rss[0]:.0f} -> {rss[1]:.0f} MiB, peak {peak:.0f} MiB"
-    )
+    print(f"memory of the Dash process: RSS {rss[0]:.0f} -> {rss[1]:.0f} MiB, peak {peak:.0f} MiB")
     print(machine())
+
+
+def model_process(streams: int, answer_seconds: float, ready: Any, stop: Any) -> None:
+    """The scripted model server, in its own process: `streams` answers, each over `answer_seconds`."""
+    answer = " ".join(f"word{i}" for i in range(CHUNKS))
+    turn = text(answer, chunk_size=len(answer) // CHUNKS + 1, chunk_delay=answer_seconds / CHUNKS)
+    with FakeModelServer() as model:
+        model.script(*[turn] * streams)
+        ready.put(model.base_url)
+        stop.wait()
 
 
 def run(home: Path, args: argparse.Namespace) -> None:
     database = EmbeddedPostgres(home, fast_unsafe=True)
     database.ensure_started()
+    spawn = mp.get_context("spawn")
+    ready, stop = spawn.Queue(), spawn.Event()
+    model = spawn.Process(target=model_process, args=(args.streams, args.answer_seconds, ready, stop))
+    model.start()
     try:
-        with FakeModelServer() as model:
-            settings = Settings(  # type: ignore[call-arg]
-                _env_file=None,
-                dash_home=home,
-                database_url=None,
-                openai_api_key=None,
-                openai_base_url=model.base_url,
-                db_pool_size=args.pool,
-                model_max_retries=0,
-            )
-            target = resolve_target(settings)
-            bootstrap(target)
-            answer = " ".join(f"word{i}" for i in range(CHUNKS))
-            chunk = len(answer) // CHUNKS + 1
-            model.script(
-                *[text(answer, chunk_size=chunk, chunk_delay=args.answer_seconds / CHUNKS)] * args.streams
-            )
-            measure(settings, target, args)
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            dash_home=home,
+            database_url=None,
+            openai_api_key=None,
+            openai_base_url=ready.get(timeout=60),
+            db_pool_size=args.pool,
+            model_max_retries=0,
+        )
+        target = resolve_target(settings)
+        bootstrap(target)
+        measure(settings, target, args)
     finally:
+        stop.set()
+        model.join(10)
         database.destroy()
 
 
