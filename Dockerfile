@@ -34,4 +34,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
 
 # `dash up` bootstraps schemas, roles and grants, then serves the API. No sample data in containers:
 # load it explicitly with `docker exec -it dash-api python scripts/generate_data.py`.
-CMD ["dash", "up", "--host", "0.0.0.0", "--port", "8000", "--no-sample-data"]
+CMD ["dash", "up", "--host", "0.0.0.0", "--port", "8000", "--no-sample-data", "--no-knowledge"]

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import typer
 import uvicorn
 
 from app.cli.common import friendly_errors, ready_target, settings
+from app.settings import Settings
 from db.bootstrap import public_is_empty
+from db.engines import DatabaseTarget, Engines
 
 
 def register(cli: typer.Typer) -> None:
     cli.command("up")(up)
 
 
+def _load_knowledge(s: Settings, target: DatabaseTarget) -> None:
+    """Upsert the curated knowledge so a first-day user's agents know the data (unchanged = cheap)."""
+    from db.embeddings import make_embedder
+    from db.knowledge.loader import load_knowledge
+
+    engines = Engines(target, pool_size=1)
+    try:
+        report = load_knowledge(engines.service, make_embedder(s), Path(s.knowledge_path))
+    finally:
+        engines.dispose()
+    typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
+
+
 def up(
     port: int = typer.Option(None, "--port", envvar="PORT", help="HTTP port (default 8000)."),
     host: str = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1)."),
     sample_data: bool = typer.Option(True, help="Load the sample dataset when `public` is empty."),
+    knowledge: bool = typer.Option(True, help="Load (upsert) the knowledge files before serving."),
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), bootstrap it, and serve the API."""
     from app.main import create_app
@@ -37,6 +54,8 @@ def up(
             report = generate(target, seed=s.sample_data_seed)
             typer.echo(report.summary())
             ready_target(s)  # grant the agents SELECT on the new tables
+        if knowledge:
+            _load_knowledge(s, target)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
     listen_host = host or s.host
     # create_app refuses a non-loopback HOST without auth: check the interface actually used.

@@ -18,6 +18,7 @@ import pytest
 from db.embedded import EmbeddedPostgres, free_port
 
 DASH = str(Path(sys.executable).parent / "dash")
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def home() -> Iterator[Path]:
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "OPENAI_", "DB_"))}
-    env.update(DASH_HOME=str(home), **extra)
+    env.update(DASH_HOME=str(home), KNOWLEDGE_PATH=str(KNOWLEDGE), **extra)
     return env
 
 
@@ -74,6 +75,7 @@ def test_dash_up_serves_health_with_sample_data_and_stops_cleanly(home: Path) ->
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     assert "embedded PostgreSQL stopped" in output
+    assert f"knowledge ({KNOWLEDGE}):" in output
     assert not EmbeddedPostgres(home).status().running
 
 
