@@ -15,6 +15,7 @@ from app.sse import SSE_RESPONSE, event_stream
 from db.store import RunNotFound
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
+MAX_ID = 2**63 - 1
 NOT_FOUND = documented_errors(e404="No such run for this caller (someone else's looks the same).")
 
 
@@ -53,7 +54,7 @@ async def run_events(
     hub: HubDep,
     settings: SettingsDep,
     run_id: str,
-    after: Annotated[int | None, Query(ge=0, description="Only events with a larger id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only events with a larger id")] = None,
     last_event_id: Annotated[str | None, Header(description="Set by EventSource on reconnect")] = None,
 ) -> StreamingResponse:
     if await asyncio.to_thread(store.get_run, principal.user_id, run_id) is None:
@@ -66,7 +67,7 @@ def resume_point(last_event_id: str | None) -> int:
     """The event id to resume after: `Last-Event-ID` when given, else 0 (from the start)."""
     if last_event_id is None or not last_event_id.strip():
         return 0
-    if not last_event_id.strip().isdigit():
+    if not last_event_id.strip().isdigit() or int(last_event_id.strip()) > MAX_ID:
         raise InvalidInput(
             "Last-Event-ID must be the id of an event from this stream.",
             detail={"fields": [{"field": "header.last-event-id", "message": "not an event id"}]},

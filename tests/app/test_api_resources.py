@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine
 
 from db.audit import Submission, begin
@@ -26,10 +28,24 @@ def test_cancelling_a_live_run_ends_it_cancelled(api: Api, model: FakeModelServe
     assert run["status"] == "cancelled"
 
 
-def test_an_idle_stream_sends_keep_alive_comments(start_api: object, model: FakeModelServer) -> None:
+def test_a_run_driven_by_another_replica_is_followed_through_the_store(
+    start_api: Any, model: FakeModelServer
+) -> None:
+    model.script(text(SLOW, chunk_size=4, chunk_delay=0.1))
+    asking, following = start_api(), start_api()  # two Dash processes on one database
+    with asking.client() as http, http.stream("POST", "/v1/ask", json={"message": "Slow?"}) as response:
+        started = next(e for e in parse_sse(response.iter_lines()) if not e.comment)
+        run_id = started.data["run_id"]  # type: ignore[index]
+        with following.client() as other, other.stream("GET", f"/v1/runs/{run_id}/events") as followed:
+            seen = [e for e in parse_sse(followed.iter_lines()) if not e.comment]
+    assert seen[0].id == started.id and seen[-1].event == "run_completed"
+    assert "".join(e.data["text"] for e in seen if e.event == "content_delta") == SLOW  # type: ignore[index]
+
+
+def test_an_idle_stream_sends_keep_alive_comments(start_api: Any, model: FakeModelServer) -> None:
     from tests.fakes.model_server import delay
 
-    api = start_api(sse_keepalive_s=0.2)  # type: ignore[operator]
+    api = start_api(sse_keepalive_s=0.2)
     model.script(delay(1.0, text("Finally.")))
     with api.client() as http, http.stream("POST", "/v1/ask", json={"message": "Slow?"}) as response:
         received = list(parse_sse(response.iter_lines()))
