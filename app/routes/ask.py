@@ -81,12 +81,12 @@ async def ask_question(
 
 def result(session_id: str, final: EventRecord | None) -> AskResult:
     """The JSON result of a finished run; failures are errors, never a 200."""
-    if final is None or final.type == "run_failed":
-        payload = final.payload if final else {}
+    if final is not None and final.type == "run_cancelled":
+        raise Conflict("The run was cancelled before it finished.", detail={"run_id": final.run_id})
+    if final is None or final.type != "run_completed":  # failed, or ended without a final event
+        payload = final.payload if final is not None and final.type == "run_failed" else {}
         detail = {"run_id": final.run_id if final else None, "session_id": session_id, **payload}
         raise UpstreamError(str(payload.get("error") or "The run ended without an answer."), detail=detail)
-    if final.type == "run_cancelled":
-        raise Conflict("The run was cancelled before it finished.", detail={"run_id": final.run_id})
     p = final.payload
     return AskResult(
         run_id=final.run_id,
