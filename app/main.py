@@ -19,6 +19,8 @@ from app.routes import ask, audit, health, knowledge, learnings, runs, schedules
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
+from app.slack import build_slack
+from app.slack import router as slack_router
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
@@ -52,10 +54,13 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
             app.state.deps = Deps(settings, engines, store, make_embedder(settings), shared_client(settings))
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
+            app.state.slack = build_slack(settings, app.state.deps)
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
             yield
             await app.state.scheduler.stop()
+            if app.state.slack is not None:
+                await app.state.slack.close()
             await app.state.hub.close()
             if app.state.deps.client is not None:
                 await app.state.deps.client.close()
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
     install_api_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
+    app.include_router(slack_router)
     for module in ROUTERS:
         app.include_router(module.router, responses=COMMON_ERRORS)
     return app

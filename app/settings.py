@@ -85,11 +85,19 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_s: float = Field(default=300.0, ge=0)
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_signing_secret: SecretStr | None = None
 
     @property
     def embedded_database(self) -> bool:
         """True when Dash runs its own PostgreSQL (no DATABASE_URL given)."""
         return self.database_url is None or not self.database_url.get_secret_value()
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set: `/slack/events` answers."""
+        return all(
+            s is not None and s.get_secret_value() for s in (self.slack_bot_token, self.slack_signing_secret)
+        )
 
     @property
     def model_configured(self) -> bool:

@@ -40,6 +40,7 @@ async def health(request: Request) -> JSONResponse:
             "model": settings.dash_model,
             "base_url": settings.openai_base_url or "https://api.openai.com/v1",
         },
+        "slack": {"enabled": settings.slack_enabled},
     }
     return JSONResponse(body, status_code=200 if database["status"] == "up" else 503)
 

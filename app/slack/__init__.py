@@ -1,0 +1,39 @@
+"""Slack: DMs, @mentions and thread replies answered by the team, at `POST /slack/events`.
+
+`build_slack(settings, deps)` (called in the lifespan) returns a `SlackBot` when SLACK_BOT_TOKEN
+and SLACK_SIGNING_SECRET are set, else None; the route then answers 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+
+from agents.scope import Deps
+from app.errors import NotFound
+from app.settings import Settings
+from app.slack.bot import SlackBot
+
+__all__ = ["SlackBot", "build_slack", "router"]
+
+router = APIRouter(tags=["slack"])
+
+
+def build_slack(settings: Settings, deps: Deps) -> SlackBot | None:
+    if not settings.slack_enabled:
+        return None
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    return SlackBot(
+        deps,
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_signing_secret.get_secret_value(),
+        settings.slack_api_url,
+    )
+
+
+@router.post("/slack/events", summary="Slack Events API endpoint (signed by Slack)", include_in_schema=False)
+async def slack_events(request: Request) -> Response:
+    bot: SlackBot | None = getattr(request.app.state, "slack", None)
+    if bot is None:
+        raise NotFound("Slack is not enabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
+    return await AsyncSlackRequestHandler(bot.app).handle(request)

@@ -1,0 +1,70 @@
+"""The slack-bolt app: verifies Slack's signature, acks at once, answers in background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agents.scope import Deps
+from app.slack.events import Question, Verdict, classify, question
+from app.slack.ledger import SlackLedger
+from app.slack.progress import MIN_UPDATE_S
+from app.slack.responder import Responder
+
+log = logging.getLogger(__name__)
+
+
+class SlackBot:
+    """Holds the Bolt app and the tasks answering questions (kept so they are not collected)."""
+
+    def __init__(self, deps: Deps, token: str, signing_secret: str, api_url: str, **kw: Any) -> None:
+        self.client = AsyncWebClient(token=token, base_url=api_url)
+        self.ledger = SlackLedger(deps.store.engine)
+        self.responder = Responder(deps, self.client, kw.get("min_update_s", MIN_UPDATE_S))
+        self.tasks: set[asyncio.Task[None]] = set()
+        # process_before_response: our listener only starts a task, so the ack still goes out at
+        # once, and no work is left to Bolt's own untracked futures.
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=True)
+        self.app.event("app_mention")(self._on_event)
+        self.app.event("message")(self._on_event)
+
+    async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        task = asyncio.create_task(self.handle(body, event, context.bot_user_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def handle(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
+        """Answer the event once, however often Slack delivers it."""
+        verdict = classify(event, bot_user_id)
+        if verdict is Verdict.ignore:
+            return
+        team = body.get("team_id") or event.get("team") or "T"
+        q = question(event, team)
+        if verdict is Verdict.maybe_thread and not await self._in_thread(q):
+            return
+        if not await asyncio.to_thread(
+            self.ledger.claim, body.get("event_id") or f"{q.channel}:{event['ts']}"
+        ):
+            return  # a retry of an event already taken (here or on another replica)
+        await asyncio.to_thread(self.ledger.join_thread, team, q.channel, q.thread_ts, q.user)
+        await self.responder.respond(q)
+
+    async def _in_thread(self, q: Question) -> bool:
+        return await asyncio.to_thread(self.ledger.in_thread, q.team, q.channel, q.thread_ts)
+
+    async def idle(self) -> None:
+        """Wait for every question in flight (tests, shutdown)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    async def close(self, timeout_s: float = 10.0) -> None:
+        try:
+            await asyncio.wait_for(self.idle(), timeout_s)
+        except TimeoutError:
+            for task in list(self.tasks):
+                task.cancel()
+            log.warning("Slack: %d answers were cut off by shutdown", len(self.tasks))

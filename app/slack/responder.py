@@ -1,0 +1,82 @@
+"""Answer one Slack question in its thread: session, status, the run, the answer and its SQL.
+
+Sessions: a thread is one session, `slack:<team>:<channel>:<thread_ts>`, owned by whoever started
+it. Someone else replying in the thread gets their own session `...:<thread_ts>:<user>` and runs
+as themselves, so every session, run and user-scoped learning stays with one person (their
+follow-ups have their own context; they do not read the starter's history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agents import run_events as rev
+from agents.scope import Deps
+from agents.team import ask
+from app.slack.events import Question
+from app.slack.mrkdwn import sql_block, to_mrkdwn
+from app.slack.progress import MIN_UPDATE_S, Status, status_line
+from db.store import SessionTaken
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, I could not answer that: {reason} Please try again in a moment."
+SORRY_RETRY = "the model is busy or unreachable."
+SORRY_OTHER = "something went wrong on my side (the details are in the Dash trace)."
+
+
+class Responder:
+    def __init__(self, deps: Deps, client: AsyncWebClient, min_update_s: float = MIN_UPDATE_S) -> None:
+        self.deps, self.client, self.min_update_s = deps, client, min_update_s
+
+    async def respond(self, q: Question) -> None:
+        """Run the question and leave exactly one answer (or one friendly error) in the thread."""
+        status = Status(self.client, q.channel, q.thread_ts, self.min_update_s)
+        try:
+            await status.start()
+            session = await asyncio.to_thread(self._session, q, await self._email(q.user))
+            final = await self._run(q, session, status)
+            await self._reply(status, final)
+        except Exception:  # never silence: log the details, tell the user briefly
+            log.exception("Slack question in %s/%s failed", q.channel, q.thread_ts)
+            await status.finish(SORRY.format(reason=SORRY_OTHER))
+
+    def _session(self, q: Question, email: str | None) -> str:
+        meta = {"source": "slack", "channel": q.channel, "thread_ts": q.thread_ts, "email": email}
+        title = q.text[:100]
+        store = self.deps.store
+        try:
+            return store.create_or_get_session(q.user_id, q.thread_session, title, meta).id
+        except SessionTaken:
+            return store.create_or_get_session(q.user_id, q.own_session, title, meta).id
+
+    async def _email(self, user: str) -> str | None:
+        """The user's email when the app has users:read.email; None otherwise (best effort)."""
+        try:
+            info = await self.client.users_info(user=user)
+        except Exception:
+            return None
+        return (info.get("user") or {}).get("profile", {}).get("email")
+
+    async def _run(self, q: Question, session: str, status: Status) -> rev.RunEvent | None:
+        final: rev.RunEvent | None = None
+        async for event in ask(self.deps, q.user_id, q.text, session):
+            line = status_line(event)
+            if line:
+                await status.show(line)
+            final = event if event.terminal else final
+        return final
+
+    async def _reply(self, status: Status, final: rev.RunEvent | None) -> None:
+        if not isinstance(final, rev.RunCompleted):
+            retryable = isinstance(final, rev.RunFailed) and final.retryable
+            log.warning("Slack run ended without an answer: %r", final)
+            await status.finish(SORRY.format(reason=SORRY_RETRY if retryable else SORRY_OTHER))
+            return
+        await status.finish(to_mrkdwn(final.answer))
+        if final.sql:
+            await self.client.chat_postMessage(
+                channel=status.channel, thread_ts=status.thread_ts, text=sql_block(final.sql)
+            )

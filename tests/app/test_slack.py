@@ -1,0 +1,150 @@
+"""Slack over real HTTP: signed events in, answers out on a fake Slack Web API, a scripted model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.app.api_fixtures import Api
+from tests.app.slack_helpers import SIGNING_SECRET, envelope, mention, reply, signed_headers
+from tests.fakes.model_server import FakeModelServer, error, text
+from tests.fakes.slack_web import FakeSlackWeb, fake_slack_web
+
+ANSWER = "**MRR** was 42 thousand dollars."
+
+
+@dataclass
+class SlackDash:
+    api: Api
+    slack: FakeSlackWeb
+
+    def send(self, body: str, **kw: object) -> httpx.Response:
+        headers = signed_headers(body, **kw)  # type: ignore[arg-type]
+        return httpx.post(f"{self.api.base}/slack/events", content=body, headers=headers, timeout=10)
+
+    def event(self, event: Mapping[str, object], event_id: str, **kw: object) -> httpx.Response:
+        response = self.send(envelope(dict(event), event_id), **kw)
+        assert response.status_code == 200, response.text
+        return response
+
+    def idle(self, timeout_s: float = 30) -> None:
+        """Wait until every question in flight is answered."""
+        deadline = time.monotonic() + timeout_s
+        while self.api.app.state.slack.tasks:
+            assert time.monotonic() < deadline, "Slack answers still running"
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def dash(start_api: Callable[..., Api]) -> Iterator[SlackDash]:
+    with fake_slack_web() as slack:
+        api = start_api(
+            slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url
+        )
+        yield SlackDash(api, slack)
+
+
+def test_url_verification_is_answered(dash: SlackDash) -> None:
+    body = '{"token": "t", "challenge": "abc123", "type": "url_verification"}'
+    response = dash.send(body)
+    assert response.status_code == 200
+    assert "abc123" in response.text
+
+
+@pytest.mark.parametrize(("secret", "age_s"), [("wrong-secret", 0), (SIGNING_SECRET, 600)])
+def test_wrong_signature_or_stale_timestamp_is_rejected(dash: SlackDash, secret: str, age_s: int) -> None:
+    response = dash.send(envelope(mention("What is MRR?"), "EvBad"), secret=secret, age_s=age_s)
+    assert response.status_code == 401
+    assert dash.slack.posted() == []
+
+
+def test_a_mention_gets_exactly_one_answer_in_its_thread_and_a_retry_nothing(
+    dash: SlackDash, model: FakeModelServer
+) -> None:
+    model.script(text(ANSWER))
+    dash.event(mention("What is MRR?", ts="100.0001"), "Ev1")
+    dash.event(mention("What is MRR?", ts="100.0001"), "Ev1", retry=1)
+    dash.idle()
+    posted = dash.slack.posted()
+    assert [c.params["thread_ts"] for c in dash.slack.calls_to("chat.postMessage")] == ["100.0001"]
+    assert all(c.params["channel"] == "C1" for c in posted)
+    assert posted[0].params["text"].startswith("Working on it")
+    assert posted[-1].method == "chat.update"
+    assert posted[-1].params["text"] == "*MRR* was 42 thousand dollars."
+    assert len(model.chat_requests) == 1
+
+
+def test_a_follow_up_in_the_thread_without_a_mention_has_the_first_questions_context(
+    dash: SlackDash, model: FakeModelServer
+) -> None:
+    model.script(text(ANSWER), text("It was 40 thousand in September."))
+    dash.event(mention("What is MRR?", ts="200.0001"), "Ev1")
+    dash.idle()
+    dash.event(reply("And the month before?", thread_ts="200.0001", ts="201.0001"), "Ev2")
+    dash.idle()
+    follow_up = model.chat_requests[1].messages
+    contents = [str(m.get("content")) for m in follow_up]
+    assert any("What is MRR?" in c for c in contents) and any(ANSWER in c for c in contents)
+    assert dash.slack.posted()[-1].params["text"] == "It was 40 thousand in September."
+    assert dash.slack.posted()[-1].params["channel"] == "C1"
+
+
+def test_replies_in_threads_dash_is_not_in_are_ignored(dash: SlackDash, model: FakeModelServer) -> None:
+    dash.event(reply("chatter", thread_ts="300.0001"), "Ev1")
+    dash.idle()
+    assert dash.slack.posted() == [] and model.chat_requests == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"bot_id": "B9"},
+        {"subtype": "bot_message"},
+        {"subtype": "message_changed"},
+        {"subtype": "message_deleted"},
+    ],
+)
+def test_bots_edits_and_deletions_are_ignored(
+    dash: SlackDash, model: FakeModelServer, extra: dict[str, str]
+) -> None:
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "hi", "ts": "1.1"}
+    dash.event({**dm, **extra}, "Ev1")
+    dash.idle()
+    assert dash.slack.posted() == [] and model.chat_requests == []
+
+
+def test_a_direct_message_is_answered(dash: SlackDash, model: FakeModelServer) -> None:
+    model.script(text("Hello from Dash."))
+    dm = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "hi", "ts": "5.1"}
+    dash.event(dm, "Ev1")
+    dash.idle()
+    first, last = dash.slack.posted()[0], dash.slack.posted()[-1]
+    assert (first.params["channel"], first.params["thread_ts"]) == ("D1", "5.1")
+    assert (last.params["channel"], last.params["text"]) == ("D1", "Hello from Dash.")
+
+
+def test_a_model_failure_reaches_the_user_as_a_friendly_message(
+    dash: SlackDash, model: FakeModelServer
+) -> None:
+    model.script(error(500, "model exploded"))
+    dash.event(mention("What is MRR?"), "Ev1")
+    dash.idle()
+    last = dash.slack.posted()[-1].params["text"]
+    assert last.startswith("Sorry, I could not answer that")
+    assert "exploded" not in last
+
+
+def test_disabled_slack_answers_404_and_health_says_off(start_api: Callable[..., Api]) -> None:
+    api = start_api()
+    body = envelope(mention("hi"), "Ev1")
+    response = httpx.post(f"{api.base}/slack/events", content=body, headers=signed_headers(body))
+    assert response.status_code == 404
+    assert httpx.get(f"{api.base}/health").json()["slack"] == {"enabled": False}
+
+
+def test_health_says_on_when_enabled(dash: SlackDash) -> None:
+    assert httpx.get(f"{dash.api.base}/health").json()["slack"] == {"enabled": True}
