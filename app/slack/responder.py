@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agents import run_events as rev
 from agents.scope import Deps
 from agents.team import ask
+from app.errors import ModelNotConfigured
 from app.slack.events import Question
 from app.slack.mrkdwn import sql_block, to_mrkdwn
 from app.slack.progress import MIN_UPDATE_S, Status, status_line
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 SORRY = "Sorry, I could not answer that: {reason} Please try again in a moment."
 SORRY_RETRY = "the model is busy or unreachable."
 SORRY_OTHER = "something went wrong on my side (the details are in the Dash trace)."
+SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
 
 
 class Responder:
@@ -39,9 +41,17 @@ class Responder:
             session = await asyncio.to_thread(self._session, q, await self._email(q.user))
             final = await self._run(q, session, status)
             await self._reply(status, final)
+        except ModelNotConfigured:
+            await self._apologise(status, SORRY_NO_MODEL)
         except Exception:  # never silence: log the details, tell the user briefly
             log.exception("Slack question in %s/%s failed", q.channel, q.thread_ts)
-            await status.finish(SORRY.format(reason=SORRY_OTHER))
+            await self._apologise(status, SORRY_OTHER)
+
+    async def _apologise(self, status: Status, reason: str) -> None:
+        try:
+            await status.finish(SORRY.format(reason=reason))
+        except Exception:  # Slack itself is failing: nothing more we can say there
+            log.exception("Slack: could not post the error message to %s", status.channel)
 
     def _session(self, q: Question, email: str | None) -> str:
         meta = {"source": "slack", "channel": q.channel, "thread_ts": q.thread_ts, "email": email}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import text as sql_text
 
 from tests.app.api_fixtures import Api
 from tests.app.slack_helpers import SIGNING_SECRET, envelope, mention, reply, signed_headers
@@ -91,6 +92,40 @@ def test_a_follow_up_in_the_thread_without_a_mention_has_the_first_questions_con
     assert any("What is MRR?" in c for c in contents) and any(ANSWER in c for c in contents)
     assert dash.slack.posted()[-1].params["text"] == "It was 40 thousand in September."
     assert dash.slack.posted()[-1].params["channel"] == "C1"
+
+
+def test_someone_else_replying_in_the_thread_runs_as_themselves_in_their_own_session(
+    dash: SlackDash, model: FakeModelServer
+) -> None:
+    model.script(text(ANSWER), text("Hi U2."))
+    dash.event(mention("What is MRR?", user="U1", ts="250.0001"), "Ev1")
+    dash.idle()
+    dash.event(reply("What about churn?", user="U2", thread_ts="250.0001", ts="251.0001"), "Ev2")
+    dash.idle()
+    assert "What is MRR?" not in str(model.chat_requests[1].messages)
+    assert dash.slack.posted()[-1].params["text"] == "Hi U2."
+    with dash.api.engine.connect() as conn:
+        owners = conn.execute(sql_text("SELECT id, user_id FROM ai.sessions ORDER BY created_at")).all()
+    assert [tuple(o) for o in owners] == [
+        ("slack:T1:C1:250.0001", "slack:T1:U1"),
+        ("slack:T1:C1:250.0001:U2", "slack:T1:U2"),
+    ]
+
+
+def test_without_a_model_the_user_is_told_what_to_configure(
+    start_api: Callable[..., Api], model: FakeModelServer
+) -> None:
+    with fake_slack_web() as slack:
+        api = start_api(
+            openai_base_url=None,
+            slack_bot_token="xoxb-test",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+        )
+        dash = SlackDash(api, slack)
+        dash.event(mention("What is MRR?"), "Ev1")
+        dash.idle()
+        assert "no model is configured" in slack.posted()[-1].params["text"]
 
 
 def test_replies_in_threads_dash_is_not_in_are_ignored(dash: SlackDash, model: FakeModelServer) -> None:
