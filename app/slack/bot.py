@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -33,7 +34,7 @@ class SlackBot:
         self.app.event("message")(self._on_event)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        task = asyncio.create_task(self.handle(body, event, context.bot_user_id))
+        task = asyncio.create_task(self._logged(self.handle(body, event, context.bot_user_id)))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -52,6 +53,13 @@ class SlackBot:
             return  # a retry of an event already taken (here or on another replica)
         await asyncio.to_thread(self.ledger.join_thread, team, q.channel, q.thread_ts, q.user)
         await self.responder.respond(q)
+
+    @staticmethod
+    async def _logged(work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:  # e.g. the database is down before a status could be posted
+            log.exception("Slack: an event could not be handled")
 
     async def _in_thread(self, q: Question) -> bool:
         return await asyncio.to_thread(self.ledger.in_thread, q.team, q.channel, q.thread_ts)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SORRY = "Sorry, I could not answer that: {reason} Please try again in a moment."
 SORRY_RETRY = "the model is busy or unreachable."
 SORRY_OTHER = "something went wrong on my side (the details are in the Dash trace)."
+EMPTY = "Ask me a question about your data, e.g. _What was MRR last month?_"
 SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
 
 
@@ -36,6 +37,9 @@ class Responder:
     async def respond(self, q: Question) -> None:
         """Run the question and leave exactly one answer (or one friendly error) in the thread."""
         status = Status(self.client, q.channel, q.thread_ts, self.min_update_s)
+        if not q.text:
+            await status.finish(EMPTY)
+            return
         try:
             await status.start()
             session = await asyncio.to_thread(self._session, q, await self._email(q.user))

@@ -128,6 +128,15 @@ def test_without_a_model_the_user_is_told_what_to_configure(
         assert "no model is configured" in slack.posted()[-1].params["text"]
 
 
+def test_a_bare_mention_gets_a_hint_not_a_run(dash: SlackDash, model: FakeModelServer) -> None:
+    dash.event(mention(""), "Ev1")
+    dash.idle()
+    assert [c.params["text"] for c in dash.slack.posted()] == [
+        "Ask me a question about your data, e.g. _What was MRR last month?_"
+    ]
+    assert model.chat_requests == []
+
+
 def test_replies_in_threads_dash_is_not_in_are_ignored(dash: SlackDash, model: FakeModelServer) -> None:
     dash.event(reply("chatter", thread_ts="300.0001"), "Ev1")
     dash.idle()
