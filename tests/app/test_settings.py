@@ -51,3 +51,9 @@ def test_production_refuses_placeholder_secrets() -> None:
             db_analyst_password="x" * 20,
             db_engineer_password="y" * 20,
         )
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
+    assert not missing, f"settings missing from the README's settings table: {missing}"
