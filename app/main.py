@@ -23,6 +23,7 @@ from app.slack import build_slack
 from app.slack import router as slack_router
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import make_embedder
+from db.knowledge.vectors import check_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
 from db.store import Store
 
@@ -51,7 +52,10 @@ def create_app(settings: Settings | None = None, target: DatabaseTarget | None =
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
-            app.state.deps = Deps(settings, engines, store, make_embedder(settings), shared_client(settings))
+            embedder = make_embedder(settings)
+            # Stored vectors from another embedder would make every search wrong: refuse to start.
+            check_embedder(engines.service, embedder)
+            app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings))
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
             app.state.slack = build_slack(settings, app.state.deps)

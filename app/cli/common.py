@@ -8,10 +8,13 @@ from contextlib import contextmanager
 
 import typer
 
+from app.auth import AuthNotConfigured
 from app.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
 from db.embedded import EmbeddedPostgresError
+from db.embeddings import EmbedderError
 from db.engines import DatabaseTarget, resolve_target
+from db.knowledge.vectors import EmbedderMismatch
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -24,7 +27,7 @@ def friendly_errors() -> Iterator[None]:
     """Turn known failures into one readable line and a non-zero exit instead of a traceback."""
     try:
         yield
-    except EmbeddedPostgresError as exc:
+    except (EmbeddedPostgresError, AuthNotConfigured, EmbedderMismatch, EmbedderError) as exc:
         fail(str(exc))
     except ValueError as exc:  # pydantic settings validation, bad arguments
         fail(str(exc))

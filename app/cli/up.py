@@ -31,6 +31,20 @@ def _load_knowledge(s: Settings, target: DatabaseTarget) -> None:
     typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
 
 
+def _preflight(s: Settings, target: DatabaseTarget, listen_host: str) -> None:
+    """Refuse here, in one readable line, what the app's start-up would refuse with a traceback."""
+    from app.auth import check_listen
+    from db.embeddings import make_embedder
+    from db.knowledge.vectors import check_embedder
+
+    engines = Engines(target, pool_size=1)
+    try:
+        check_listen(s, listen_host, engines.service)
+        check_embedder(engines.service, make_embedder(s))
+    finally:
+        engines.dispose()
+
+
 def up(
     port: int = typer.Option(None, "--port", envvar="PORT", help="HTTP port (default 8000)."),
     host: str = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1)."),
@@ -56,8 +70,9 @@ def up(
             ready_target(s)  # grant the agents SELECT on the new tables
         if knowledge:
             _load_knowledge(s, target)
+        listen_host = host or s.host
+        _preflight(s, target, listen_host)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
-    listen_host = host or s.host
     # create_app refuses a non-loopback HOST without auth: check the interface actually used.
     app = create_app(s.model_copy(update={"host": listen_host}), target)
     listen_port = port or s.port

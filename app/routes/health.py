@@ -28,6 +28,11 @@ def _check_database(request: Request) -> dict[str, Any]:
     }
 
 
+def _embedder(request: Request) -> dict[str, Any]:
+    embedder = request.app.state.deps.embedder
+    return {"name": embedder.name, "dimension": embedder.dimension}
+
+
 @router.get("/health", summary="Service health: database and model configuration")
 async def health(request: Request) -> JSONResponse:
     settings = request.app.state.settings
@@ -40,6 +45,7 @@ async def health(request: Request) -> JSONResponse:
             "model": settings.dash_model,
             "base_url": settings.openai_base_url or "https://api.openai.com/v1",
         },
+        "embedder": _embedder(request),
         "slack": {"enabled": settings.slack_enabled},
     }
     return JSONResponse(body, status_code=200 if database["status"] == "up" else 503)

@@ -99,3 +99,17 @@ def test_db_commands(home: Path, tmp_path: Path) -> None:
     stop = _dash(home, "db", "stop")
     assert stop.stdout.strip() == "stopped"
     assert "stopped" in _dash(home, "db", "status").stdout
+
+
+def test_dash_up_refuses_a_public_interface_without_auth(home: Path) -> None:
+    result = subprocess.run(
+        [DASH, "up", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=_env(home),
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "Refusing to listen on 0.0.0.0" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -23,6 +23,7 @@ def test_health_reports_database_up_and_model_not_configured(db: DatabaseTarget,
     assert body["database"]["status"] == "up"
     assert body["database"]["server_version"].startswith("18")
     assert body["model"]["configured"] is False
+    assert body["embedder"] == {"name": "local:all-MiniLM-L6-v2-int8", "dimension": 384}
     assert ready.json() == {"ready": True}
 
 
