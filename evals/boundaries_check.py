@@ -41,7 +41,7 @@ def _problem(row: AuditRow, public_tables: frozenset[str]) -> str | None:
     return None
 
 
-def _writes_protected(tree: exp.Expression, public_tables: frozenset[str]) -> bool:
+def _writes_protected(tree: exp.Expr, public_tables: frozenset[str]) -> bool:
     if not isinstance(tree, _WRITES):
         return False
     target = tree.find(exp.Table)
@@ -51,7 +51,7 @@ def _writes_protected(tree: exp.Expression, public_tables: frozenset[str]) -> bo
     return target.db in PROTECTED or (not target.db and target.name in public_tables)
 
 
-def _parse(sql: str) -> exp.Expression | None:
+def _parse(sql: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(sql, dialect="postgres")
     except SqlglotError:
