@@ -82,3 +82,18 @@ def hostile(statements: Sequence[str], question: str, via: str) -> Agent:
 
 def play(server: FakeModelServer, agent: Agent, turns: int = 40) -> None:
     server.script(*[respond(agent) for _ in range(turns)])
+
+
+def router(routes: Mapping[str, str], answer: str = "Here you go.") -> Agent:
+    """The Leader answers itself (`leader`) or delegates to the agent named for the question."""
+
+    def turn(request: RecordedRequest) -> Turn:
+        question, last = _question(request, routes), _last(request)
+        if not _is_leader(request) or last["role"] == "tool":
+            return text(answer)
+        if routes[question] == "leader":
+            return text(answer)
+        args = {"question": question} if routes[question] == "analyst" else {"task": question, "purpose": "x"}
+        return tools(call(f"ask_{routes[question]}", args))
+
+    return turn
