@@ -1,4 +1,4 @@
-"""`python -m evals [--category NAME ...] [--verbose] [--json FILE]`: run Dash's evals.
+"""`python -m evals [--category NAME ...] [--verbose] [--json FILE] [--model M]`: run Dash's evals.
 
 Each category is a module with `run(verbose) -> report` and `format_report(report) -> str`; a report
 has `passed`. The exit status is non-zero when any category misses its thresholds.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
-# More categories (accuracy, routing, security, governance, boundaries) register here as they land.
-CATEGORIES = {"retrieval": "evals.retrieval"}
+CATEGORIES = {
+    name: f"evals.{name}"
+    for name in ("accuracy", "boundaries", "governance", "retrieval", "routing", "security")
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument("--model", metavar="M", help="chat model for every agent (sets DASH_MODEL)")
     args = parser.parse_args(argv)
+    if args.model:
+        os.environ["DASH_MODEL"] = args.model
     reports = {}
     for name in args.category or sorted(CATEGORIES):
         module = importlib.import_module(CATEGORIES[name])
