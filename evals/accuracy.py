@@ -2,7 +2,8 @@
 
 The agent's last SQL that still runs as the analyst is re-run and its rows compared with the
 golden SQL's rows (`graders.compare_results`); when the golden result is a single row, its numbers
-must appear in the prose answer too (or the case's `key_numbers`). Needs a model.
+must appear in the prose answer too (or the case's `key_numbers`). With `DASH_EVAL_JUDGE=1` an LLM
+grader (`evals.judge`) also rates the explanation. Needs a model.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from agents.team import Deps
+from evals import judge
 from evals.category import Case, Category, run_category
 from evals.dbcheck import Checksums, analyst_rows, last_result
 from evals.graders import PASS, Verdict, compare_results, missing_numbers
@@ -42,6 +44,8 @@ def grade(deps: Deps, case: Case, trace: Trace, _before: Checksums) -> Verdict:
     missing = missing_numbers(trace.answer, key_numbers(case, golden))
     if missing:
         return Verdict(False, f"answer lacks key numbers {missing}")
+    if judge.enabled():
+        return judge.judge(deps.settings, case["question"], golden, trace.answer)
     return PASS
 
 
