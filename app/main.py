@@ -23,8 +23,8 @@ from app.slack import build_slack
 from app.slack import router as slack_router
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import make_embedder
-from db.knowledge.vectors import check_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
+from db.knowledge.vectors import check_embedder
 from db.store import Store
 
 STALE_RUN_S = 120
