@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from app.settings import Settings
-from db.engines import Credentials, DatabaseTarget
+from db.engines import Credentials, DatabaseTarget, engineer_owner
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
         for creds in (target.service, target.analyst, target.engineer):
             _ensure_login_role(conn, creds)
+        _ensure_engineer_owner(conn, target.engineer.role)
         for statement in _grants(admin, database, target, limits):
             conn.execute(statement)
         _restrict_builtins(conn, target.service.role)
@@ -104,12 +105,31 @@ def _ensure_login_role(conn: psycopg.Connection, creds: Credentials) -> None:
     )
 
 
+def _ensure_engineer_owner(conn: psycopg.Connection, login_role: str) -> None:
+    """The NOLOGIN role the engineer acts as (see db.engines.engineer_owner for why)."""
+    owner, login = sql.Identifier(engineer_owner(login_role)), sql.Identifier(login_role)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (engineer_owner(login_role),))
+    verb = sql.SQL("ALTER") if exists.fetchone() else sql.SQL("CREATE")
+    conn.execute(
+        sql.SQL(
+            "{} ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"
+        ).format(verb, owner)
+    )
+    # SET but not INHERIT: the login role has the owner's privileges only while acting as it.
+    conn.execute(sql.SQL("GRANT {} TO {} WITH INHERIT FALSE, SET TRUE").format(owner, login))
+    # Any role may set its own session defaults; the owner's are never loaded, but clear them anyway.
+    conn.execute(sql.SQL("ALTER ROLE {} RESET ALL").format(owner))
+    # Objects an older version let the login role own move to the owner.
+    conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(login, owner))
+
+
 def _grants(
     admin: str, database: str, target: DatabaseTarget, limits: RoleLimits
 ) -> list[sql.SQL | sql.Composed]:
     svc = sql.Identifier(target.service.role)
     analyst = sql.Identifier(target.analyst.role)
     eng = sql.Identifier(target.engineer.role)
+    owner = sql.Identifier(engineer_owner(target.engineer.role))
     db = sql.Identifier(database)
     adm = sql.Identifier(admin)
     agents = sql.SQL("{}, {}").format(analyst, eng)
@@ -125,20 +145,25 @@ def _grants(
         q("CREATE SCHEMA IF NOT EXISTS ai AUTHORIZATION {}").format(svc),
         q("ALTER SCHEMA ai OWNER TO {}").format(svc),
         q("REVOKE ALL ON SCHEMA ai FROM PUBLIC"),
-        q("REVOKE ALL ON SCHEMA ai FROM {}").format(agents),
-        # dash: owned and written by the engineer, read by the analyst.
-        q("CREATE SCHEMA IF NOT EXISTS dash AUTHORIZATION {}").format(eng),
-        q("ALTER SCHEMA dash OWNER TO {}").format(eng),
+        q("REVOKE ALL ON SCHEMA ai FROM {}, {}").format(agents, owner),
+        # dash: owned and written by the engineer (acting as its owner role), read by the analyst.
+        q("CREATE SCHEMA IF NOT EXISTS dash AUTHORIZATION {}").format(owner),
+        q("ALTER SCHEMA dash OWNER TO {}").format(owner),
         q("REVOKE ALL ON SCHEMA dash FROM PUBLIC"),
         q("GRANT USAGE ON SCHEMA dash TO {}, {}").format(analyst, svc),
         q("GRANT SELECT ON ALL TABLES IN SCHEMA dash TO {}, {}").format(analyst, svc),
         q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA dash GRANT SELECT ON TABLES TO {}, {}").format(
-            eng, analyst, svc
+            owner, analyst, svc
         ),
         # public: the company's data, readable by both agents, writable by neither.
-        q("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(agents),
-        q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(
-            adm, agents
+        q("GRANT USAGE ON SCHEMA public TO {}").format(owner),
+        q("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}, {}").format(analyst, owner),
+        q("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(eng),
+        q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}, {}").format(
+            adm, analyst, owner
+        ),
+        q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public REVOKE SELECT ON TABLES FROM {}").format(
+            adm, eng
         ),
         # Explicit search paths: never the default "$user", public.
         q("ALTER ROLE {} SET search_path = ai, public").format(svc),
@@ -195,7 +220,7 @@ def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composed:
     return sql.SQL(
         "CREATE OR REPLACE FUNCTION ai.dash_agent_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $fn$"
         " BEGIN"
-        "  IF current_user = {analyst} OR (current_user = {engineer} AND tg_tag <> ALL ({tags})) THEN"
+        "  IF current_user IN ({analyst}, {engineer}) OR (current_user = {owner} AND tg_tag <> ALL ({tags})) THEN"
         "   RAISE EXCEPTION 'the % role may not run %', current_user, tg_tag"
         "    USING ERRCODE = 'insufficient_privilege';"
         "  END IF;"
@@ -203,6 +228,7 @@ def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composed:
     ).format(
         analyst=sql.Literal(target.analyst.role),
         engineer=sql.Literal(target.engineer.role),
+        owner=sql.Literal(engineer_owner(target.engineer.role)),
         tags=sql.Literal(list(ENGINEER_DDL_TAGS)),
     )
 

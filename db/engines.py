@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
@@ -90,7 +91,7 @@ def resolve_target(settings: Settings, *, start: bool = True) -> DatabaseTarget:
         admin_url=admin,
         service_url=_as(admin, creds["service"]),
         analyst_url=_as(analyst_base, creds["analyst"]),
-        engineer_url=_as(admin, creds["engineer"]),
+        engineer_url=_as_owner(_as(admin, creds["engineer"])),
         service=creds["service"],
         analyst=creds["analyst"],
         engineer=creds["engineer"],
@@ -112,6 +113,21 @@ def with_database(target: DatabaseTarget, database: str) -> DatabaseTarget:
     )
 
 
+def engineer_owner(login_role: str) -> str:
+    """The NOLOGIN role that owns `dash` and that the engineer's login role acts as.
+
+    The login role itself holds no privileges. PostgreSQL lets any role ALTER ROLE itself (its own
+    settings, its own password); acting as a separate NOLOGIN role makes such a statement change a
+    role nobody logs in as, so even that needs no help from the SQL guard.
+    """
+    return f"{login_role}_owner"
+
+
+def _as_owner(url: URL) -> URL:
+    # `role` set at connection start is also what RESET ROLE / DISCARD ALL return to.
+    return url.update_query_dict({"options": f"-c role={engineer_owner(str(url.username))}"})
+
+
 def _psycopg(url: URL) -> URL:
     """Accept postgres://, postgresql:// and postgresql+psycopg:// alike."""
     return url.set(drivername="postgresql+psycopg")
@@ -122,8 +138,14 @@ def _as(url: URL, creds: Credentials) -> URL:
 
 
 def libpq_url(url: URL) -> str:
-    """A URL psql, pg_dump or dbt understand (no SQLAlchemy driver suffix)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """A URL psql, pg_dump or dbt understand (no SQLAlchemy driver suffix).
+
+    libpq decodes %20 but not `+` as a space, so the query (the engineer's `options`) is quoted here.
+    """
+    base = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    if not url.query:
+        return base
+    return base + "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in url.query.items())
 
 
 class Engines:

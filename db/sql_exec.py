@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event
 
 from app.settings import Settings
 from db import audit
-from db.engines import Engines
+from db.engines import Engines, engineer_owner
 from db.sql_guard import Catalog, Decision, check
 from db.sql_values import cap_rows, json_safe
 
@@ -191,7 +191,12 @@ def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) ->
     # psycopg opens the transaction here, so READ ONLY comes before any query. search_path is
     # pinned to what the guard resolved names with, whatever the role's default says by now (any
     # role may ALTER ROLE itself SET search_path; only the guard stops that statement).
-    mode = "" if role == "engineer" else "SET TRANSACTION READ ONLY; "
+    # The engineer acts as its NOLOGIN owner role (set at connection start; pinned again here).
+    mode = (
+        f'SET LOCAL ROLE "{engineer_owner(conn.info.user)}"; '
+        if role == "engineer"
+        else "SET TRANSACTION READ ONLY; "
+    )
     path = SEARCH_PATHS.get(role, SEARCH_PATHS["analyst"])
     conn.execute(
         f"{mode}SET LOCAL search_path = {path}; "  # type: ignore[arg-type]

@@ -94,6 +94,8 @@ def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
 def connect(target: DatabaseTarget, role: str, **kwargs: object) -> psycopg.Connection:
     """A raw psycopg connection as one of Dash's roles (admin, service, analyst, engineer)."""
     url = target.url_for(role)
+    if "options" in url.query:  # the engineer acts as its NOLOGIN owner role
+        kwargs = {"options": url.query["options"], **kwargs}
     return psycopg.connect(
         host=url.host,
         port=url.port,

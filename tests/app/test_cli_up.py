@@ -94,6 +94,9 @@ def test_db_commands(home: Path, tmp_path: Path) -> None:
     assert url.startswith("postgresql://dash_analyst:")
     with psycopg.connect(url) as conn:  # the analyst can read what the data team loaded
         assert conn.execute("SELECT sum(target) FROM targets").fetchone() == (300,)
+    engineer = _dash(home, "db", "url", "--role", "engineer").stdout.strip().splitlines()[-1]
+    with psycopg.connect(engineer) as conn:  # libpq-style URL: the engineer acts as its owner role
+        assert conn.execute("SELECT current_user").fetchone() == ("dash_engineer_owner",)
     missing = _dash(home, "db", "load", str(tmp_path / "nope.sql"))
     assert missing.returncode != 0 and "no such file" in missing.stderr
     stop = _dash(home, "db", "stop")

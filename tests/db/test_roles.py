@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from db.engines import DatabaseTarget
+from db.engines import DatabaseTarget, engineer_owner
 from tests.conftest import connect
 
 UNLOCKS = [
@@ -117,15 +117,16 @@ def test_roles_are_unprivileged_with_explicit_search_path(db: DatabaseTarget) ->
             ([db.service.role, db.analyst.role, db.engineer.role],),
         ).fetchall()
         members = conn.execute(
-            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
-            "WHERE r.rolname = ANY(%s)",
+            "SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+            "JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = ANY(%s)",
             ([db.analyst.role, db.engineer.role],),
-        ).fetchone()
+        ).fetchall()
     assert len(rows) == 3
     for name, superuser, createrole, createdb, bypass, config in rows:
         assert not (superuser or createrole or createdb or bypass), name
         assert any(c.startswith("search_path=") and "$user" not in c for c in config), name
-    assert members == (0,)  # no pg_read_server_files, pg_write_server_files, pg_execute_server_program...
+    # Only the engineer's own NOLOGIN owner role: no pg_read_server_files, pg_execute_server_program...
+    assert members == [(db.engineer.role, engineer_owner(db.engineer.role))]
 
 
 def test_bootstrap_is_idempotent_and_grants_new_public_tables(db: DatabaseTarget) -> None:
@@ -138,3 +139,33 @@ def test_bootstrap_is_idempotent_and_grants_new_public_tables(db: DatabaseTarget
     bootstrap(db)
     with connect(db, "analyst") as conn:
         assert conn.execute("SELECT x FROM loaded_later").fetchone() == (7,)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER ROLE CURRENT_USER SET statement_timeout = 0",
+        "ALTER ROLE CURRENT_USER SET search_path = public",
+        "ALTER ROLE CURRENT_USER PASSWORD 'taken-over'",
+    ],
+)
+def test_engineer_altering_itself_changes_no_login_role(db: DatabaseTarget, statement: str) -> None:
+    """PostgreSQL lets a role alter itself; the engineer acts as a NOLOGIN role, so nothing logs in
+    with what it changed, and the real login role is out of its reach."""
+    with connect(db, "engineer", autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"ALTER ROLE {db.engineer.role} SET statement_timeout = 0")  # type: ignore[arg-type]
+        conn.execute("RESET ROLE")  # back to the owner role set at connection start
+        assert conn.execute("SELECT current_user").fetchone() == (engineer_owner(db.engineer.role),)
+    with connect(db, "engineer") as conn:  # a new session: the login role's settings are intact
+        assert conn.execute("SHOW statement_timeout").fetchone() != ("0",)
+        assert conn.execute("SHOW search_path").fetchone() == ("dash, public",)
+
+
+def test_engineer_login_role_alone_holds_nothing(db: DatabaseTarget) -> None:
+    with connect(db, "engineer", autocommit=True) as conn:
+        conn.execute("SET ROLE NONE")
+        for statement in ("SELECT count(*) FROM public.customers", "CREATE VIEW dash.v AS SELECT 1"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)  # type: ignore[arg-type]
