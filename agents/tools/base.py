@@ -80,6 +80,23 @@ class Tool:
 def tool(fn: Callable[..., Any], *, name: str | None = None) -> Tool:
     """A `Tool` from a typed, documented function. Raises TypeError for what the model can't use."""
     tool_name = name or fn.__name__
+    # Tool factories make new closures for every run, but closures made by one `def` share their
+    # code object: build each schema and its validators once, not once per run.
+    key = (getattr(fn, "__code__", None), tool_name)
+    spec = _SPECS.get(key) if key[0] is not None else None
+    if spec is None:
+        spec = _spec(fn, tool_name)
+        if key[0] is not None:
+            _SPECS[key] = spec
+    description, parameters, adapters = spec
+    return Tool(tool_name, description, parameters, fn, adapters)
+
+
+_Spec = tuple[str, dict[str, Any], dict[str, Any]]
+_SPECS: dict[tuple[Any, str], _Spec] = {}
+
+
+def _spec(fn: Callable[..., Any], tool_name: str) -> _Spec:
     description, arg_docs = parse_docstring(inspect.getdoc(fn) or "")
     if not description:
         raise TypeError(
@@ -99,7 +116,7 @@ def tool(fn: Callable[..., Any], *, name: str | None = None) -> Tool:
         "required": required,
         "additionalProperties": False,
     }
-    return Tool(tool_name, description, parameters, fn, adapters)
+    return description, parameters, adapters
 
 
 def _property(annotation: Any, arg_docs: dict[str, str], where: str) -> dict[str, Any]:
