@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from app.settings import Settings
-from db.engines import Credentials, DatabaseTarget, engineer_owner
+from db.engines import Credentials, DatabaseTarget, conninfo, engineer_owner
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +60,7 @@ class RoleLimits:
 
 
 def admin_dsn(target: DatabaseTarget) -> str:
-    url = target.admin_url
-    return psycopg.conninfo.make_conninfo(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
-        connect_timeout=10,
-    )
+    return conninfo(target.admin_url)
 
 
 def bootstrap(target: DatabaseTarget, limits: RoleLimits | None = None) -> None:

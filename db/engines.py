@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg.conninfo
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 
@@ -135,6 +136,20 @@ def _psycopg(url: URL) -> URL:
 
 def _as(url: URL, creds: Credentials) -> URL:
     return url.set(username=creds.role, password=creds.password)
+
+
+def conninfo(url: URL) -> str:
+    """A psycopg/libpq connection string for one of our URLs (keeps the engineer's `options`)."""
+    extra = {"options": str(url.query["options"])} if "options" in url.query else {}
+    return psycopg.conninfo.make_conninfo(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        connect_timeout=10,
+        **extra,
+    )
 
 
 def libpq_url(url: URL) -> str:

@@ -10,22 +10,14 @@ from pathlib import Path
 
 import psycopg
 
-from db.engines import DatabaseTarget
+from db.engines import DatabaseTarget, conninfo
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 LOCK_KEY = 0x0DA5_0001
 
 
 def service_dsn(target: DatabaseTarget) -> str:
-    url = target.service_url
-    return psycopg.conninfo.make_conninfo(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
-        connect_timeout=10,
-    )
+    return conninfo(target.service_url)
 
 
 def migrate(target: DatabaseTarget, directory: Path = MIGRATIONS_DIR) -> list[str]:

@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -19,7 +20,7 @@ from psycopg import sql
 from app.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
-from db.engines import DatabaseTarget, resolve_target, with_database
+from db.engines import DatabaseTarget, conninfo, resolve_target, with_database
 
 TEMPLATE = "dash_template"
 SEED = 42
@@ -73,34 +74,32 @@ def sample_db(pg_server: DatabaseTarget) -> DatabaseTarget:
     return with_database(pg_server, TEMPLATE)
 
 
-@pytest.fixture
-def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
-    """A fresh copy of the template database for this test alone."""
+@contextmanager
+def fresh_database(server: DatabaseTarget, template: str | None = None) -> Iterator[DatabaseTarget]:
+    """A new bootstrapped database on the session's server (a copy of `template`), dropped after."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn(pg_server), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
-        )
-    copy = with_database(pg_server, name)
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
+    with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
+        conn.execute(create)
+    copy = with_database(server, name)
     # Database-level grants (CONNECT, TEMPORARY) live in pg_database and are not copied by TEMPLATE.
     bootstrap(copy)
     try:
         yield copy
     finally:
-        with psycopg.connect(admin_dsn(pg_server), autocommit=True) as conn:
+        with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
+    """A fresh copy of the template database (sample data included) for this test alone."""
+    with fresh_database(pg_server, TEMPLATE) as copy:
+        yield copy
 
 
 def connect(target: DatabaseTarget, role: str, **kwargs: object) -> psycopg.Connection:
     """A raw psycopg connection as one of Dash's roles (admin, service, analyst, engineer)."""
-    url = target.url_for(role)
-    if "options" in url.query:  # the engineer acts as its NOLOGIN owner role
-        kwargs = {"options": url.query["options"], **kwargs}
-    return psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    return psycopg.connect(conninfo(target.url_for(role)), **kwargs)  # type: ignore[arg-type]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import Engine, create_engine
 
-from db.bootstrap import admin_dsn, bootstrap
 from db.embeddings import LocalEmbedder, local_embedder
-from db.engines import DatabaseTarget, resolve_target, with_database
-from tests.conftest import test_settings
+from db.engines import DatabaseTarget, resolve_target
+from tests.conftest import fresh_database, test_settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "knowledge"
 
@@ -33,16 +29,8 @@ def server(pg_home: Path) -> DatabaseTarget:
 @pytest.fixture
 def kb_target(server: DatabaseTarget) -> Iterator[DatabaseTarget]:
     """A fresh, bootstrapped, empty database for one test."""
-    name = f"k_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    target = with_database(server, name)
-    bootstrap(target)
-    try:
+    with fresh_database(server) as target:
         yield target
-    finally:
-        with psycopg.connect(admin_dsn(server), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
