@@ -6,7 +6,15 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import httpx
+import pytest
+
+from tests.app.api_fixtures import Api
+from tests.fakes.slack_web import FakeSlackWeb, fake_slack_web
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -59,3 +67,34 @@ def reply(
         "thread_ts": thread_ts,
         "channel": channel,
     }
+
+
+@dataclass
+class SlackDash:
+    api: Api
+    slack: FakeSlackWeb
+
+    def send(self, body: str, **kw: object) -> httpx.Response:
+        headers = signed_headers(body, **kw)  # type: ignore[arg-type]
+        return httpx.post(f"{self.api.base}/slack/events", content=body, headers=headers, timeout=10)
+
+    def event(self, event: Mapping[str, object], event_id: str, **kw: object) -> httpx.Response:
+        response = self.send(envelope(dict(event), event_id), **kw)
+        assert response.status_code == 200, response.text
+        return response
+
+    def idle(self, timeout_s: float = 30) -> None:
+        """Wait until every question in flight is answered."""
+        deadline = time.monotonic() + timeout_s
+        while self.api.app.state.slack.tasks:
+            assert time.monotonic() < deadline, "Slack answers still running"
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def dash(start_api: Callable[..., Api]) -> Iterator[SlackDash]:
+    with fake_slack_web() as slack:
+        api = start_api(
+            slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url
+        )
+        yield SlackDash(api, slack)

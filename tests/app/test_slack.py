@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import httpx
 import pytest
 from sqlalchemy import text as sql_text
 
 from tests.app.api_fixtures import Api
-from tests.app.slack_helpers import SIGNING_SECRET, envelope, mention, reply, signed_headers
+from tests.app.slack_helpers import SIGNING_SECRET, SlackDash, envelope, mention, reply, signed_headers
 from tests.fakes.model_server import FakeModelServer, error, text
-from tests.fakes.slack_web import FakeSlackWeb, fake_slack_web
+from tests.fakes.slack_web import fake_slack_web
 
 ANSWER = "**MRR** was 42 thousand dollars."
-
-
-@dataclass
-class SlackDash:
-    api: Api
-    slack: FakeSlackWeb
-
-    def send(self, body: str, **kw: object) -> httpx.Response:
-        headers = signed_headers(body, **kw)  # type: ignore[arg-type]
-        return httpx.post(f"{self.api.base}/slack/events", content=body, headers=headers, timeout=10)
-
-    def event(self, event: Mapping[str, object], event_id: str, **kw: object) -> httpx.Response:
-        response = self.send(envelope(dict(event), event_id), **kw)
-        assert response.status_code == 200, response.text
-        return response
-
-    def idle(self, timeout_s: float = 30) -> None:
-        """Wait until every question in flight is answered."""
-        deadline = time.monotonic() + timeout_s
-        while self.api.app.state.slack.tasks:
-            assert time.monotonic() < deadline, "Slack answers still running"
-            time.sleep(0.02)
-
-
-@pytest.fixture
-def dash(start_api: Callable[..., Api]) -> Iterator[SlackDash]:
-    with fake_slack_web() as slack:
-        api = start_api(
-            slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url
-        )
-        yield SlackDash(api, slack)
 
 
 def test_url_verification_is_answered(dash: SlackDash) -> None:

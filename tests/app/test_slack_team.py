@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import pytest
 from sqlalchemy import text as sql_text
 
-from tests.app.api_fixtures import Api
-from tests.app.slack_helpers import SIGNING_SECRET, mention
-from tests.app.test_slack import SlackDash
+from tests.app.slack_helpers import SlackDash, mention
 from tests.fakes.model_server import FakeModelServer, call, delay, text, tools
-from tests.fakes.slack_web import fake_slack_web
 
 LEARNING = "U1 wants revenue in euros, never dollars"
-
-
-@pytest.fixture
-def dash(start_api: Callable[..., Api]) -> Iterator[SlackDash]:
-    with fake_slack_web() as slack:
-        api = start_api(
-            slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url
-        )
-        yield SlackDash(api, slack)
 
 
 def _delegate_and_answer(model: FakeModelServer) -> None:
