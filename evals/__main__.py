@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.category or sorted(CATEGORIES):
         module = importlib.import_module(CATEGORIES[name])
         reports[name] = module.run(verbose=args.verbose)
-        print(module.format_report(reports[name]), flush=True)
+        print(module.format_report(reports[name], verbose=args.verbose), flush=True)
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2, default=str))
     return 0 if all(r["passed"] for r in reports.values()) else 1

@@ -116,7 +116,8 @@ def _report(results: dict[Mode, list[CaseResult]], verbose: bool) -> dict[str, A
     }
 
 
-def format_report(report: dict[str, Any]) -> str:
+def format_report(report: dict[str, Any], verbose: bool = False) -> str:
+    """recall@1, recall@5 and MRR per mode (misses are listed when the report was made verbose)."""
     lines = [
         f"retrieval: {report['cases']} questions",
         f"{'mode':<8} {'recall@1':>9} {'recall@5':>9} {'MRR':>7}",
