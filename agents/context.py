@@ -9,9 +9,10 @@ Steps read the database in short transactions; call `assemble` from a worker thr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
@@ -102,9 +103,25 @@ ENGINEER_STEPS: tuple[Step, ...] = (instructions, table_summaries, retrieved_kno
 
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
     """Run the steps in order; empty sections are left out."""
+    # Knowledge and learnings both search the question: embed it once for the whole assembly.
+    sources = replace(sources, embedder=EmbedOnce(sources.embedder))
     sections = [s for s in (step(sources, request) for step in steps) if s is not None]
     system = "\n\n".join(f"## {s.title}\n{s.text}" if s.title else s.text for s in sections)
     return Context(system, history_messages(request))
+
+
+class EmbedOnce:
+    """An embedder that remembers what it embedded (for one short-lived context assembly)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            self.vectors.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.stack([self.vectors[t] for t in texts])
 
 
 def _documents(service: Engine, kinds: Sequence[str]) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
 from db.bootstrap import RoleLimits, bootstrap
-from db.embeddings import make_embedder
+from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
 from db.knowledge.vectors import check_embedder
 from db.store import Store
@@ -36,25 +36,35 @@ def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:
     return create_model_client(settings) if settings.model_configured else None
 
 
-def create_app(settings: Settings | None = None, target: DatabaseTarget | None = None) -> FastAPI:
+def start_checks(settings: Settings, engines: Engines) -> Embedder:
+    """What start-up refuses: a public interface without auth, stored vectors from another embedder
+    (which would make every search wrong). Returns the configured embedder."""
+    check_listen(settings, settings.host, engines.service)
+    embedder = make_embedder(settings)
+    check_embedder(engines.service, embedder)
+    return embedder
+
+
+def create_app(
+    settings: Settings | None = None, target: DatabaseTarget | None = None, *, prepared: bool = False
+) -> FastAPI:
+    """The app. `prepared`: the caller (`dash up`) already bootstrapped and ran `start_checks`."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = target or resolve_target(settings)
-        bootstrap(resolved, RoleLimits.from_settings(settings))
+        if not prepared:
+            bootstrap(resolved, RoleLimits.from_settings(settings))
         engines = Engines(resolved, pool_size=settings.db_pool_size)
         try:
-            check_listen(settings, settings.host, engines.service)
+            embedder = make_embedder(settings) if prepared else start_checks(settings, engines)
             store = Store(engines.service)
             # A process that died mid-run left its runs "running": close them as interrupted.
             store.recover_interrupted_runs(stale_after_s=STALE_RUN_S)
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
-            embedder = make_embedder(settings)
-            # Stored vectors from another embedder would make every search wrong: refuse to start.
-            check_embedder(engines.service, embedder)
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings))
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)

@@ -7,7 +7,6 @@ SQLAlchemy engine per role; it is built in the app lifespan (or a CLI command) a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -179,10 +178,3 @@ class Engines:
     def dispose(self) -> None:
         for engine in (self.service, self.analyst, self.engineer):
             engine.dispose()
-
-
-def describe(target: DatabaseTarget) -> str:
-    """A one-line, password-free description for logs and `dash db status`."""
-    url = target.admin_url
-    kind = "embedded" if target.embedded else "external"
-    return json.dumps({"kind": kind, "host": url.host, "port": url.port, "database": url.database})

@@ -28,7 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     except SampleDataExists as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    ready_target(s)  # re-apply grants so the agents can read the new tables
     print(report.summary())
     return 0
 

@@ -20,7 +20,9 @@ from psycopg import sql
 from app.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
-from db.engines import DatabaseTarget, conninfo, resolve_target, with_database
+from db.engines import DatabaseTarget, Engines, conninfo, libpq_url, resolve_target, with_database
+from db.store import Store
+from tests.fakes.model_server import FakeModelServer
 
 TEMPLATE = "dash_template"
 SEED = 42
@@ -60,8 +62,7 @@ def pg_server(pg_home: Path) -> DatabaseTarget:
     bootstrap(template)
     from db.sample_data import generate
 
-    generate(template, seed=SEED)
-    bootstrap(template)
+    generate(template, seed=SEED)  # bootstrap's default privileges let the agents read it
     return target
 
 
@@ -98,6 +99,51 @@ def db(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
     """A fresh copy of the template database (sample data included) for this test alone."""
     with fresh_database(pg_server, TEMPLATE) as copy:
         yield copy
+
+
+@pytest.fixture
+def store(db: DatabaseTarget) -> Iterator[Store]:
+    """The service role's store (sessions, runs, events) on this test's database."""
+    engines = Engines(db, pool_size=4)
+    try:
+        yield Store(engines.service)
+    finally:
+        engines.dispose()
+
+
+@pytest.fixture(scope="session")
+def _model_server_process() -> Iterator[FakeModelServer]:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def model_server(_model_server_process: FakeModelServer) -> FakeModelServer:
+    """The session's scripted model server, with an empty script and no recorded requests."""
+    _model_server_process.reset()
+    return _model_server_process
+
+
+def cli_environment(target: DatabaseTarget, home: Path) -> dict[str, str]:
+    """The settings an operator would give the `dash` CLI to use this test database."""
+    env = {"DATABASE_URL": libpq_url(target.admin_url), "DASH_HOME": str(home)}
+    for role in ("service", "analyst", "engineer"):
+        env[f"DB_{role.upper()}_PASSWORD"] = getattr(target, role).password
+    return env
+
+
+@contextmanager
+def cli_settings(target: DatabaseTarget, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point in-process CLI calls at `target` (through the environment, like an operator would)."""
+    from app.settings import get_settings
+
+    for key, value in cli_environment(target, home).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        get_settings.cache_clear()
 
 
 def connect(target: DatabaseTarget, role: str, **kwargs: object) -> psycopg.Connection:

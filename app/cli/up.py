@@ -18,29 +18,17 @@ def register(cli: typer.Typer) -> None:
     cli.command("up")(up)
 
 
-def _load_knowledge(s: Settings, target: DatabaseTarget) -> None:
-    """Upsert the curated knowledge so a first-day user's agents know the data (unchanged = cheap)."""
-    from db.embeddings import make_embedder
+def _prepare(s: Settings, target: DatabaseTarget, knowledge: bool) -> None:
+    """The app's start-up checks, here so a refusal is one readable line, then the knowledge upsert."""
+    from app.main import start_checks
     from db.knowledge.loader import load_knowledge
 
     engines = Engines(target, pool_size=1)
     try:
-        report = load_knowledge(engines.service, make_embedder(s), Path(s.knowledge_path))
-    finally:
-        engines.dispose()
-    typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
-
-
-def _preflight(s: Settings, target: DatabaseTarget, listen_host: str) -> None:
-    """Refuse here, in one readable line, what the app's start-up would refuse with a traceback."""
-    from app.auth import check_listen
-    from db.embeddings import make_embedder
-    from db.knowledge.vectors import check_embedder
-
-    engines = Engines(target, pool_size=1)
-    try:
-        check_listen(s, listen_host, engines.service)
-        check_embedder(engines.service, make_embedder(s))
+        embedder = start_checks(s, engines)
+        if knowledge:  # unchanged files cost a hash comparison, not an embedding
+            report = load_knowledge(engines.service, embedder, Path(s.knowledge_path))
+            typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
     finally:
         engines.dispose()
 
@@ -66,19 +54,16 @@ def up(
 
             typer.echo("public is empty: generating the sample dataset (Acme Analytics)...")
             report = generate(target, seed=s.sample_data_seed)
-            typer.echo(report.summary())
-            ready_target(s)  # grant the agents SELECT on the new tables
-        if knowledge:
-            _load_knowledge(s, target)
-        listen_host = host or s.host
-        _preflight(s, target, listen_host)
+            typer.echo(report.summary())  # default privileges already let the agents read it
+        # The checks look at the interface actually used, which --host may override.
+        s = s.model_copy(update={"host": host or s.host})
+        _prepare(s, target, knowledge)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
-    # create_app refuses a non-loopback HOST without auth: check the interface actually used.
-    app = create_app(s.model_copy(update={"host": listen_host}), target)
+    app = create_app(s, target, prepared=True)
     listen_port = port or s.port
-    typer.echo(f"serving on http://{listen_host}:{listen_port} (docs at /docs); Ctrl-C stops")
+    typer.echo(f"serving on http://{s.host}:{listen_port} (docs at /docs); Ctrl-C stops")
     try:
-        uvicorn.run(app, host=listen_host, port=listen_port, log_level=s.log_level.lower())
+        uvicorn.run(app, host=s.host, port=listen_port, log_level=s.log_level.lower())
     finally:
         if target.embedded is not None:
             target.embedded.stop()

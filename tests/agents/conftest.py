@@ -1,9 +1,9 @@
-"""Fixtures for agent tests: one fake model server per session, reset for every test."""
+"""Fixtures for agent tests: model settings and a loop runner (the model server is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,19 +12,6 @@ from agents.loop import LoopEvent, run_loop
 from agents.model import create_model_client
 from app.settings import Settings
 from tests.fakes.model_server import FakeModelServer
-
-
-@pytest.fixture(scope="session")
-def _model_server_process() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def model_server(_model_server_process: FakeModelServer) -> FakeModelServer:
-    """The scripted model server, with an empty script and no recorded requests."""
-    _model_server_process.reset()
-    return _model_server_process
 
 
 @pytest.fixture

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from agents.context import Request, Sources, assemble, business_rules, learnings, table_summaries
+import numpy as np
+
+from agents.context import (
+    ANALYST_STEPS,
+    Request,
+    Sources,
+    assemble,
+    business_rules,
+    learnings,
+    table_summaries,
+)
 from agents.leader import leader_context, repeated_questions, similar, words
 from agents.team import Deps
 from db.embeddings import local_embedder
@@ -72,3 +82,27 @@ def test_the_leader_notes_a_question_asked_n_times_in_m_days(make_deps: Callable
     note = repeated_questions(sources(deps), request)
     assert note is not None and "3 times in the last 7 days" in note.text
     assert "ask_engineer" in leader_context(sources(deps), request).system
+
+
+class CountingEmbedder:
+    """The real local embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = local_embedder()
+        self.name, self.dimension = self.inner.name, self.inner.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += list(texts)
+        return self.inner.embed(texts)
+
+
+def test_assembly_embeds_the_question_once_for_knowledge_and_learnings(deps: Deps) -> None:
+    counting = CountingEmbedder()
+    context = assemble(
+        Sources(deps.engines.service, counting, deps.settings),
+        Request("What is our MRR?", "alice", "be brief"),
+        ANALYST_STEPS,
+    )
+    assert "Knowledge retrieved for this question" in context.system
+    assert counting.texts == ["What is our MRR?"]

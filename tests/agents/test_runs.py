@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,20 +20,10 @@ from agents.run_events import (
     event_from_payload,
 )
 from agents.runs import NO_ANSWER, RunRecorder, StoredEvent
-from db.engines import DatabaseTarget, Engines
 from db.store import EventRecord, RunNotFound, RunRecord, SessionTaken, Store
 
 ALICE, BOB = "alice", "bob"
 USAGE = {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48, "model_calls": 2}
-
-
-@pytest.fixture
-def store(db: DatabaseTarget) -> Iterator[Store]:
-    engines = Engines(db, pool_size=4)
-    try:
-        yield Store(engines.service)
-    finally:
-        engines.dispose()
 
 
 def stored(store: Store, run_id: str) -> list[EventRecord]:

@@ -45,16 +45,10 @@ class Api:
         return create_key(self.engine, user, role)[1]
 
 
-@pytest.fixture(scope="session")
-def _model_process() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
-
-
 @pytest.fixture
-def model(_model_process: FakeModelServer) -> FakeModelServer:
-    _model_process.reset()
-    return _model_process
+def model(model_server: FakeModelServer) -> FakeModelServer:
+    """The session's scripted model server (tests/conftest.py), reset for this test."""
+    return model_server
 
 
 @pytest.fixture

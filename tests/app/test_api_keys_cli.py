@@ -11,20 +11,14 @@ from typer.testing import CliRunner
 from app.cli import cli
 from db.engines import DatabaseTarget
 from tests.app.api_fixtures import Api
+from tests.conftest import cli_settings
 
 
 @pytest.fixture
 def cli_env(db: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the `dash` CLI at this test's database (as DATABASE_URL, like an operator would)."""
-    from app.settings import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", db.admin_url.render_as_string(hide_password=False))
-    monkeypatch.setenv("DASH_HOME", str(tmp_path / "home"))
-    for role in ("service", "analyst", "engineer"):
-        monkeypatch.setenv(f"DB_{role.upper()}_PASSWORD", getattr(db, role).password)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with cli_settings(db, tmp_path / "home", monkeypatch):
+        yield
 
 
 @pytest.mark.usefixtures("cli_env")

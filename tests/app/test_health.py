@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import httpx
 
 from app.main import create_app
-from db.engines import DatabaseTarget
+from db.embedded import EmbeddedPostgres
+from db.engines import DatabaseTarget, resolve_target
 from tests.conftest import test_settings
 from tests.serve import serve
 
@@ -27,17 +30,22 @@ def test_health_reports_database_up_and_model_not_configured(db: DatabaseTarget,
     assert ready.json() == {"ready": True}
 
 
-def test_health_says_database_down_with_503(db: DatabaseTarget, pg_home: Path) -> None:
-    app = create_app(test_settings(pg_home), db)
-    with serve(app) as base:
-        app.state.engines.service.dispose()
-        # Point the service engine at a port nothing listens on: the database is "gone".
-        from sqlalchemy import create_engine
-
-        app.state.engines.service = create_engine(db.service_url.set(port=1))
-        health = httpx.get(f"{base}/health")
-        ready = httpx.get(f"{base}/ready")
+def test_health_says_database_down_with_503() -> None:
+    """A real outage: Dash on its own embedded server, which is then stopped under it."""
+    home = Path(tempfile.mkdtemp(prefix="dash-h-", dir="/tmp"))
+    os.chmod(home, 0o755)
+    server = EmbeddedPostgres(home, fast_unsafe=True)
+    try:
+        settings = test_settings(home)
+        with serve(create_app(settings, resolve_target(settings))) as base:
+            assert httpx.get(f"{base}/health").status_code == 200
+            server.stop()
+            health = httpx.get(f"{base}/health")
+            ready = httpx.get(f"{base}/ready")
+    finally:
+        server.destroy()
     assert health.status_code == 503
+    assert health.json()["status"] == "degraded"
     assert health.json()["database"]["status"] == "down"
     assert ready.status_code == 503
 

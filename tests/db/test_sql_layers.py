@@ -23,9 +23,9 @@ from psycopg import sql
 
 from db.audit import AuditError
 from db.bootstrap import admin_dsn, bootstrap
-from db.engines import DatabaseTarget, Engines, libpq_url, with_database
+from db.engines import DatabaseTarget, Engines, with_database
 from db.sql_exec import SqlContext, SqlLimits, run_sql, run_statement
-from tests.conftest import TEMPLATE
+from tests.conftest import TEMPLATE, cli_environment
 from tests.db.test_sql_guard import load_cases
 
 LAYER_LIMITS = SqlLimits(max_rows=50, statement_timeout_ms=500, lock_timeout_ms=200)
@@ -303,14 +303,7 @@ def test_session_state_does_not_leak_to_the_next_checkout(fresh: Engines) -> Non
 
 
 def dash_sql(target: DatabaseTarget, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": libpq_url(target.admin_url),
-        "DB_SERVICE_PASSWORD": target.service.password,
-        "DB_ANALYST_PASSWORD": target.analyst.password,
-        "DB_ENGINEER_PASSWORD": target.engineer.password,
-        "DASH_HOME": str(tmp_path / "home"),
-    }
+    env = {"PATH": os.environ.get("PATH", ""), **cli_environment(target, tmp_path / "home")}
     dash = Path(sys.executable).parent / "dash"
     return subprocess.run(  # noqa: S603 - our own entry point
         [str(dash), "sql", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
 from app.errors import InvalidInput
-from db.engines import DatabaseTarget, Engines
+from db.engines import DatabaseTarget
 from db.store import INTERRUPTED_ERROR, SessionNotFound, SessionTaken, Store
 from tests.conftest import connect
 
 ALICE, BOB = "alice", "bob"
-
-
-@pytest.fixture
-def store(db: DatabaseTarget) -> Iterator[Store]:
-    engines = Engines(db, pool_size=2)
-    try:
-        yield Store(engines.service)
-    finally:
-        engines.dispose()
 
 
 def finished_run(store: Store, user: str, session: str, question: str, answer: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine
 
 from db.embeddings import LocalEmbedder, local_embedder
 from db.engines import DatabaseTarget, resolve_target
-from tests.conftest import fresh_database, test_settings
+from tests.conftest import cli_settings, fresh_database, test_settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "knowledge"
 
@@ -52,12 +52,5 @@ def knowledge_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli_env(kb_target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the `dash` CLI at this test's database (as DATABASE_URL, like an operator would)."""
-    from app.settings import get_settings
-
-    monkeypatch.setenv("DATABASE_URL", kb_target.admin_url.render_as_string(hide_password=False))
-    monkeypatch.setenv("DASH_HOME", str(tmp_path / "home"))
-    for role in ("service", "analyst", "engineer"):
-        monkeypatch.setenv(f"DB_{role.upper()}_PASSWORD", getattr(kb_target, role).password)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with cli_settings(kb_target, tmp_path / "home", monkeypatch):
+        yield
