@@ -42,7 +42,10 @@ def _find(scheduler: SchedulerService, name: str) -> Schedule:
 @group.command("list")
 def list_schedules() -> None:
     """Every schedule: name, cron, time zone, task, enabled, next run."""
-    for s in _scheduler().store.list_schedules():
+    schedules = _scheduler().store.list_schedules()
+    if not schedules:
+        typer.echo("no schedules yet (the built-in knowledge-refresh is added when the API starts)")
+    for s in schedules:
         state = "on " if s.enabled else "off"
         typer.echo(f"{s.name:<24} {state} {s.cron:<16} {s.timezone:<16} {s.task:<18} next {s.next_run_at}")
 

@@ -43,28 +43,36 @@ def up(
     from app.main import create_app
 
     s = settings()
+    started = time.perf_counter()
     with friendly_errors():
-        started = time.perf_counter()
         target = ready_target(s)
-        kind = "embedded" if target.embedded else "external"
-        url = target.admin_url
-        typer.echo(f"database: {kind} PostgreSQL at {url.host}:{url.port}/{url.database}")
-        if sample_data and public_is_empty(target):
-            from db.sample_data import generate
-
-            typer.echo("public is empty: generating the sample dataset (Acme Analytics)...")
-            report = generate(target, seed=s.sample_data_seed)
-            typer.echo(report.summary())  # default privileges already let the agents read it
-        # The checks look at the interface actually used, which --host may override.
-        s = s.model_copy(update={"host": host or s.host})
-        _prepare(s, target, knowledge)
+    try:  # from here on, whatever ends `dash up` also stops the embedded server it started
+        with friendly_errors():
+            s = _prepare_data(s, target, host, sample_data, knowledge)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
-    app = create_app(s, target, prepared=True)
-    listen_port = port or s.port
-    typer.echo(f"serving on http://{s.host}:{listen_port} (docs at /docs); Ctrl-C stops")
-    try:
+        listen_port = port or s.port
+        typer.echo(f"serving on http://{s.host}:{listen_port} (docs at /docs); Ctrl-C stops")
+        app = create_app(s, target, prepared=True)
         uvicorn.run(app, host=s.host, port=listen_port, log_level=s.log_level.lower())
     finally:
         if target.embedded is not None:
             target.embedded.stop()
             typer.echo("embedded PostgreSQL stopped")
+
+
+def _prepare_data(
+    s: Settings, target: DatabaseTarget, host: str | None, sample_data: bool, knowledge: bool
+) -> Settings:
+    url = target.admin_url
+    kind = "embedded" if target.embedded else "external"
+    typer.echo(f"database: {kind} PostgreSQL at {url.host}:{url.port}/{url.database}")
+    if sample_data and public_is_empty(target):
+        from db.sample_data import generate
+
+        typer.echo("public is empty: generating the sample dataset (Acme Analytics)...")
+        report = generate(target, seed=s.sample_data_seed)
+        typer.echo(report.summary())  # default privileges already let the agents read it
+    # The checks look at the interface actually used, which --host may override.
+    s = s.model_copy(update={"host": host or s.host})
+    _prepare(s, target, knowledge)
+    return s

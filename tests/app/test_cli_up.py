@@ -116,3 +116,4 @@ def test_dash_up_refuses_a_public_interface_without_auth(home: Path) -> None:
     assert result.returncode != 0
     assert "Refusing to listen on 0.0.0.0" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not EmbeddedPostgres(home).status().running  # the server it started is stopped again
