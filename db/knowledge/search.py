@@ -28,7 +28,7 @@ DOCS = """SELECT {list} AS list, id, kind, name, title, content, metadata, {scor
 LEARNINGS = """SELECT {list} AS list, id, 'learning' AS kind, title AS name, title,
  learning || CASE WHEN context <> '' THEN E'\\nContext: ' || context ELSE '' END AS content,
  jsonb_build_object('id', id, 'tags', tags, 'namespace', namespace, 'use_count', use_count) AS metadata,
- {score} AS score FROM ai.learnings WHERE namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
+ {score} AS score FROM ai.learnings WHERE {scope} AND {where} ORDER BY {order} LIMIT :k"""
 FTS = {
     "list": "'fts'",
     "score": "ts_rank(tsv, websearch_to_tsquery('english', :q), 1)",
@@ -81,6 +81,8 @@ def search(
         "k": max(CANDIDATES, limit),
         "kinds": [k for k in kinds if k in DOCUMENT_KINDS],
     }
+    if user_id:
+        params["mine"] = visible_namespaces(user_id)[1]
     if mode != "fts":
         params["v"] = embed_texts(embedder, [query])[0]
     parts = _parts(kinds, params, mode)
@@ -112,16 +114,35 @@ def _checked_kinds(kinds: Sequence[str] | None) -> list[str]:
 
 
 def _parts(kinds: list[str], params: dict[str, Any], mode: Mode) -> list[str]:
-    """One parenthesised SELECT per (modality, table) the query needs."""
+    """One parenthesised SELECT per (modality, table, learnings scope) the query needs."""
     specs = {"hybrid": [FTS, VEC], "fts": [FTS], "vector": [VEC]}[mode]
-    tables = ([DOCS] if params["kinds"] else []) + ([LEARNINGS] if "learning" in kinds else [])
-    return [f"({table.format(**spec)})" for spec in specs if spec is VEC or params["q"] for table in tables]
+    parts = []
+    for spec in specs:
+        if spec is FTS and not params["q"]:
+            continue
+        if params["kinds"]:
+            parts.append(DOCS.format(**spec))
+        if "learning" in kinds:
+            parts.extend(LEARNINGS.format(scope=scope, **spec) for scope in _learning_scopes(spec, params))
+    return [f"({part})" for part in parts]
+
+
+def _learning_scopes(spec: dict[str, str], params: dict[str, Any]) -> list[str]:
+    """Full text filters every visible namespace at once. Vectors take global learnings from their
+    HNSW index (which holds only those) and the caller's own exactly: one user has hundreds, and
+    filtering a graph made mostly of other users' learnings is what made this slow."""
+    if spec is FTS:
+        return ["namespace = ANY(:ns)"]
+    return ["namespace = 'global'"] + (["namespace = :mine"] if "mine" in params else [])
 
 
 def _tune(conn: Connection, ef_search: int) -> None:
     # relaxed_order lets the HNSW scan keep going when filters (kind, namespace) drop candidates.
+    # Custom plans: psycopg prepares a statement after a few runs, and a generic plan cannot see the
+    # query words, so it may seq-scan every document and rebuild the tsquery per row (3x slower).
     conn.exec_driver_sql(
-        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; SET LOCAL hnsw.iterative_scan = relaxed_order"
+        f"SET LOCAL hnsw.ef_search = {int(ef_search)}; SET LOCAL hnsw.iterative_scan = relaxed_order;"
+        " SET LOCAL plan_cache_mode = force_custom_plan"
     )
 
 

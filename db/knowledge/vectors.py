@@ -91,10 +91,16 @@ def drop_vector_index(conn: Connection, table: str) -> None:
 
 
 def create_vector_index(conn: Connection, table: str) -> None:
-    """HNSW on cosine distance; built after bulk writes, which is much faster than growing it row by row."""
+    """HNSW on cosine distance; built after bulk writes, which is much faster than growing it row by row.
+
+    The learnings index holds global learnings only: search reads a user's own learnings exactly
+    (see db.knowledge.search), and a graph of every user's rows would mostly be filtered away.
+    """
+    where = " WHERE namespace = 'global'" if table == "learnings" else ""
     conn.execute(
         text(
-            f"CREATE INDEX IF NOT EXISTS {table}_embedding_idx ON ai.{table} USING hnsw (embedding vector_cosine_ops)"
+            f"CREATE INDEX IF NOT EXISTS {table}_embedding_idx ON ai.{table}"
+            f" USING hnsw (embedding vector_cosine_ops){where}"
         )
     )
 

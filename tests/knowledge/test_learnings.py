@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from db.embeddings import LocalEmbedder
 from db.knowledge.learnings import (
@@ -16,6 +16,8 @@ from db.knowledge.learnings import (
     save_learning,
 )
 from db.knowledge.search import search, visible_namespaces
+from db.knowledge.vectors import create_vector_index
+from db.migrate import MIGRATIONS_DIR
 
 
 def test_saving_a_near_duplicate_updates_the_existing_learning(
@@ -97,3 +99,48 @@ def test_edit_changes_what_search_finds_and_delete_removes_it(
     assert hits and "pending" in hits[0].content
     assert delete_learning(engine, saved.learning.id)
     assert get_learning(engine, saved.learning.id) is None
+
+
+def test_vector_search_sees_global_and_own_learnings_among_many_users(
+    engine: Engine, embedder: LocalEmbedder
+) -> None:
+    """Global learnings come from the HNSW index (global rows only), a user's own are read exactly."""
+    ids = {}
+    for who in ["global", "alice", *(f"user{i}" for i in range(12))]:
+        namespace = "global" if who == "global" else namespace_for(who)
+        ids[who] = save_learning(
+            engine,
+            embedder,
+            title=f"Fiscal year for {who}",
+            learning=f"{who} counts fiscal quarters from February.",
+            namespace=namespace,
+        ).learning.id
+    with engine.begin() as conn:
+        create_vector_index(conn, "learnings")
+        index = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'learnings_embedding_idx'")
+        )
+        assert "WHERE (namespace = 'global'::text)" in index.scalar_one()
+    found = search(engine, embedder, "fiscal quarters", user_id="alice", kinds=["learning"], mode="vector")
+    assert sorted(hit.metadata["id"] for hit in found) == sorted([ids["global"], ids["alice"]])
+    anonymous = search(engine, embedder, "fiscal quarters", kinds=["learning"], mode="vector")
+    assert [hit.metadata["id"] for hit in anonymous] == [ids["global"]]
+
+
+def test_migration_replaces_an_index_over_all_learnings(engine: Engine, embedder: LocalEmbedder) -> None:
+    save_learning(engine, embedder, title="Data ends 2025-12-31", learning="Last week has no data.")
+    full = "CREATE INDEX learnings_embedding_idx ON ai.learnings USING hnsw (embedding vector_cosine_ops)"
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX IF EXISTS ai.learnings_embedding_idx"))
+        conn.execute(text(full))
+        conn.exec_driver_sql((MIGRATIONS_DIR / "070_search_indexes.sql").read_text())
+        index = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'learnings_embedding_idx'")
+        )
+        assert index.scalar_one().endswith("WHERE (namespace = 'global'::text)")
+        options = conn.execute(
+            text(
+                "SELECT reloptions FROM pg_class WHERE relname IN ('documents_tsv_idx', 'learnings_tsv_idx')"
+            )
+        )
+        assert [row[0] for row in options] == [["fastupdate=off"], ["fastupdate=off"]]
