@@ -24,6 +24,7 @@ Message = dict[str, Any]
 RETRIEVED = 6
 LEARNINGS = 5
 RULES = 40
+TABLES = 150  # a warehouse with more gets a note instead: the list would crowd out everything else
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,18 @@ def instructions(sources: Sources, request: Request) -> Section:
 
 
 def table_summaries(sources: Sources, request: Request) -> Section | None:
-    """One line per curated table and per view the engineer built, so the agent knows what exists."""
-    rows = _documents(sources.service, ("table", "view"))
-    lines = [f"- {name}: {_first_line(content)}" for name, content in rows]
+    """One line per curated table and per view the engineer built, so the agent knows what exists
+    (the first TABLES of them, then a note that search_knowledge finds the rest)."""
+    rows, total = _first_lines(sources.service, ("table", "view"), TABLES)
+    lines = [f"- {name}: {line}" for name, line in rows]
+    if total > len(rows):
+        lines.append(f"- ... and {total - len(rows)} more: use search_knowledge to find them")
     return Section("Tables and views", "\n".join(lines)) if lines else None
 
 
 def business_rules(sources: Sources, request: Request) -> Section | None:
-    rows = _documents(sources.service, ("business",))[:RULES]
-    lines = [f"- {_first_line(content)}" for _, content in rows]
+    rows, _ = _first_lines(sources.service, ("business",), RULES)
+    lines = [f"- {line}" for _, line in rows]
     return Section("Metrics, business rules and gotchas", "\n".join(lines)) if lines else None
 
 
@@ -124,13 +128,16 @@ class EmbedOnce:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _documents(service: Engine, kinds: Sequence[str]) -> list[tuple[str, str]]:
+def _first_lines(service: Engine, kinds: Sequence[str], limit: int) -> tuple[list[tuple[str, str]], int]:
+    """(name, first line of content) of up to `limit` global documents of `kinds`, and how many exist."""
     query = text(
-        "SELECT name, content FROM ai.documents WHERE kind = ANY(:kinds) AND namespace = 'global'"
-        " ORDER BY kind, name"
+        "SELECT name, rtrim(split_part(btrim(content, E' \\t\\r\\n'), E'\\n', 1), E' \\r') AS line,"
+        " count(*) OVER () AS total FROM ai.documents WHERE kind = ANY(:kinds) AND namespace = 'global'"
+        " ORDER BY kind, name LIMIT :limit"
     )
     with service.connect() as conn:
-        return [(r.name, r.content) for r in conn.execute(query, {"kinds": list(kinds)})]
+        rows = conn.execute(query, {"kinds": list(kinds), "limit": limit}).all()
+    return [(r.name, r.line) for r in rows], (rows[0].total if rows else 0)
 
 
 def _search(sources: Sources, request: Request, kinds: list[str], limit: int) -> list[SearchHit]:
@@ -149,7 +156,3 @@ def _hits_section(title: str, hits: list[SearchHit]) -> Section | None:
     if not hits:
         return None
     return Section(title, "\n\n".join(f"[{h.kind}: {h.name}]\n{h.content}" for h in hits))
-
-
-def _first_line(content: str) -> str:
-    return content.strip().splitlines()[0] if content.strip() else ""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sqlalchemy import text
 
 from agents.context import (
     ANALYST_STEPS,
+    TABLES,
     Request,
     Sources,
     assemble,
@@ -40,6 +42,25 @@ def test_table_summaries_and_business_rules_come_from_knowledge(deps: Deps) -> N
     assert tables is not None and "- customers:" in tables.text and "- subscriptions:" in tables.text
     rules = business_rules(sources(deps), request)
     assert rules is not None and "MRR" in rules.text
+
+
+def test_a_warehouse_of_many_tables_is_listed_up_to_a_cap_with_a_note(deps: Deps) -> None:
+    with deps.engines.service.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ai.documents (kind, name, origin, content, content_hash, tsv)"
+                " SELECT 'view', 'dash.v' || i, 'agent', E'\\n  View number ' || i || E'\\r\\nmore', md5(i::text),"
+                " to_tsvector('english', 'view') FROM generate_series(1, :n) AS i"
+            ),
+            {"n": TABLES},
+        )
+    tables = table_summaries(sources(deps), Request("What is MRR?", "alice", ""))
+    assert tables is not None
+    lines = tables.text.splitlines()
+    assert len(lines) == TABLES + 1 and "- dash.v1: View number 1" in lines
+    assert lines[-1].startswith("- ... and ") and lines[-1].endswith(
+        "more: use search_knowledge to find them"
+    )
 
 
 def test_learnings_step_retrieves_only_what_the_user_may_see(deps: Deps) -> None:
