@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_sync_s: float = Field(default=30.0, gt=0)
     scheduler_misfire_grace_s: float = Field(default=300.0, ge=0)
+    scheduler_heartbeat_s: float = Field(default=30.0, gt=0)
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None

@@ -103,7 +103,7 @@ def history(
     scheduler = _scheduler()
     for r in scheduler.store.runs(_find(scheduler, name).id, limit):
         typer.echo(
-            f"{r.scheduled_for}  {r.status:<9} {r.trigger:<6} {r.started_at} -> {r.finished_at}  {r.error or ''}"
+            f"{r.scheduled_for}  {r.status:<11} {r.trigger:<6} {r.started_at} -> {r.finished_at}  {r.error or ''}"
         )
 
 

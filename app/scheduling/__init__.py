@@ -37,5 +37,6 @@ def build_scheduler(
         env,
         sync_s=settings.scheduler_sync_s,
         grace_s=settings.scheduler_misfire_grace_s,
+        heartbeat_s=settings.scheduler_heartbeat_s,
         clock=clock,
     )

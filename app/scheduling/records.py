@@ -49,6 +49,7 @@ class ScheduleRun:
     status: str
     started_at: datetime
     finished_at: datetime | None
+    heartbeat_at: datetime | None  # last renewal of a running run's lease (see lease.py)
     output: Any
     error: str | None
 

@@ -4,7 +4,8 @@ Every replica runs one. `sync()` (at start, every SCHEDULER_SYNC_S, and right af
 through this process) turns each enabled schedule into an AsyncIOScheduler cron job and fires what
 is due. A cron job firing and `sync()` both go through `fire_due()`: `plan_firing()` decides, and
 `ScheduleStore.claim()` lets exactly one replica run each scheduled time. Tasks run in their own
-asyncio tasks, so a slow or failing one never holds up the scheduler or later firings.
+asyncio tasks, so a slow or failing one never holds up the scheduler or later firings. A running
+task holds a lease (`lease.py`); each sync also marks the runs of replicas that died as interrupted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.scheduling.cron import Action, first_run, next_fire, parse_cron, plan_firing
+from app.scheduling.lease import Heartbeats, lease_s
 from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
 from app.scheduling.reports import publish
 from app.scheduling.store import ScheduleStore
@@ -45,11 +47,19 @@ def utcnow() -> datetime:
 
 class SchedulerService:
     def __init__(
-        self, store: ScheduleStore, env: TaskEnv, *, sync_s: float, grace_s: float, clock: Clock = utcnow
+        self,
+        store: ScheduleStore,
+        env: TaskEnv,
+        *,
+        sync_s: float,
+        grace_s: float,
+        heartbeat_s: float,
+        clock: Clock = utcnow,
     ) -> None:
         self.store, self.env, self.clock = store, env, clock
-        self.sync_s, self.grace_s = sync_s, grace_s
+        self.sync_s, self.grace_s, self.lease_s = sync_s, grace_s, lease_s(heartbeat_s)
         self.replica = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.heartbeats = Heartbeats(store, heartbeat_s)
         self._scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, tuple[str, str]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -72,13 +82,18 @@ class SchedulerService:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.heartbeats.close()
 
     @property
     def running(self) -> bool:
         return self._scheduler is not None and self._scheduler.running
 
     async def sync(self) -> None:
-        """Mirror the enabled schedules into APScheduler jobs, then fire whatever is due."""
+        """Recover lost runs, mirror the enabled schedules into APScheduler jobs, fire whatever is due."""
+        try:
+            await self.recover_lost_runs()
+        except Exception:  # firing what is due matters more than tidying history
+            log.exception("could not look for schedule runs lost with a stopped replica")
         schedules = await asyncio.to_thread(self.store.list_schedules, enabled_only=True)
         if self._scheduler is not None:
             self._mirror(self._scheduler, schedules)
@@ -126,13 +141,28 @@ class SchedulerService:
         self._spawn(self.execute(schedule, run))
         return run
 
+    async def recover_lost_runs(self) -> list[ScheduleRun]:
+        """Mark the runs whose replica stopped heartbeating as interrupted; the ones this call marked."""
+        lost = await asyncio.to_thread(self.store.recover_lost, self.lease_s)
+        for run in lost:
+            log.warning("schedule run %s (schedule %s) interrupted: %s", run.id, run.schedule_id, run.error)
+        return lost
+
     async def execute(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
-        """Run the task for a claimed run and record how it ended; never raises for the task's failure."""
+        """Run the task for a claimed run, holding its lease, and record how it ended.
+
+        Never raises for the task's failure.
+        """
+        async with self.heartbeats.held(run):
+            return await self._run_task(schedule, run)
+
+    async def _run_task(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
         try:
             result = await TASKS[schedule.task](self.env, schedule)
             output = await publish(self.store, self.env.deliverer, run, result)
         except asyncio.CancelledError:
-            self.store.finish(run.id, "failed", error="interrupted: Dash stopped while the task ran")
+            stopped = f"replica {self.replica} was shut down while running this"
+            self.store.finish(run.id, "interrupted", error=f"{stopped}; the next firing runs as scheduled")
             raise
         except Exception as exc:
             log.warning("schedule %s failed: %s", schedule.name, exc)

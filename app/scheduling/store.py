@@ -1,7 +1,8 @@
 """`ai.schedules`, `ai.schedule_runs` and `ai.reports` on the service engine; each method one transaction.
 
 `claim()` is the exactly-once point: the INSERT ... ON CONFLICT DO NOTHING on (schedule_id,
-scheduled_for) lets one replica win a firing; the others get None and do nothing.
+scheduled_for) lets one replica win a firing; the others get None and do nothing. `recover_lost()`
+is the same for runs whose replica died: one UPDATE, so exactly one replica marks each of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.scheduling.records import Report, Schedule, ScheduleRun, ScheduleSpec, record
 
 COLUMNS = "name, cron, timezone, task, payload, enabled, description"
+LAST_SIGN_OF_LIFE = "coalesce(heartbeat_at, started_at)"  # matches the index of migration 075
 EDITABLE = ("cron", "timezone", "task", "payload", "enabled", "description")
 
 
@@ -109,6 +111,29 @@ class ScheduleStore:
         params = {"id": run_id, "status": status, "output": _json(output), "error": error}
         with self.engine.begin() as conn:
             return record(ScheduleRun, conn.execute(text(sql), params).one())  # type: ignore[no-any-return]
+
+    def heartbeat(self, run_id: int) -> bool:
+        """Renew a running run's lease; False when it is no longer running (e.g. recovered elsewhere)."""
+        sql = "UPDATE ai.schedule_runs SET heartbeat_at = now() WHERE id = :id AND status = 'running'"
+        with self.engine.begin() as conn:
+            return conn.execute(text(sql), {"id": run_id}).rowcount > 0
+
+    def recover_lost(self, lease_s: float) -> list[ScheduleRun]:
+        """Mark 'interrupted' the running runs with no sign of life for `lease_s` (their replica died).
+
+        Time is the database's, so replicas with skewed clocks agree. A row another replica is
+        marking at the same moment is re-checked after its lock and no longer matches.
+        """
+        sql = (
+            "UPDATE ai.schedule_runs SET status = 'interrupted', finished_at = now(),"
+            " error = format('replica %s stopped while running this (no heartbeat since %s);"
+            " the next firing runs as scheduled', coalesce(replica, 'unknown'),"
+            f" to_char({LAST_SIGN_OF_LIFE} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'))"
+            f" WHERE status = 'running' AND {LAST_SIGN_OF_LIFE} < now() - make_interval(secs => :lease)"
+            " RETURNING *"
+        )
+        with self.engine.begin() as conn:
+            return [record(ScheduleRun, row) for row in conn.execute(text(sql), {"lease": lease_s})]
 
     def runs(self, schedule_id: int, limit: int = 50) -> list[ScheduleRun]:
         """The schedule's runs, newest first."""

@@ -1,46 +1,25 @@
-"""The scheduler with the real database: exactly once across replicas, failures, misfires, alerts."""
+"""The scheduler with the real database: exactly once across replicas, the cron job firing,
+failures, misfires, alerts."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from app.scheduling import SchedulerService, first_run
-from app.scheduling.records import Schedule, ScheduleSpec
+from app.scheduling import first_run
 from db.engines import DatabaseTarget
-from tests.app.scheduler_helpers import MovableClock, eventually, make_scheduler
+from tests.app.scheduler_helpers import (
+    CHECK,
+    YEARLY,
+    MovableClock,
+    add,
+    eventually,
+    finished_runs,
+    make_scheduler,
+    run,
+)
 from tests.fakes.slack_server import fake_slack
-
-YEARLY = "0 3 1 1 *"  # never due by itself while a test runs: only the test's clock makes it due
-CHECK = {"sql": "SELECT 12 AS n", "column": "n", "op": ">", "threshold": 10, "message": "Too many"}
-
-
-def add(scheduler: SchedulerService, name: str, cron: str, task: str, payload: dict[str, Any]) -> Schedule:
-    spec = ScheduleSpec(name=name, cron=cron, task=task, payload=payload)  # type: ignore[arg-type]
-    return scheduler.store.create(spec, "test", first_run(cron, "UTC", scheduler.clock()))
-
-
-def finished_runs(scheduler: SchedulerService, schedule_id: int, count: int = 1) -> Callable[[], list[Any]]:
-    def probe() -> list[Any]:
-        runs = [r for r in scheduler.store.runs(schedule_id) if r.status != "running"]
-        return runs if len(runs) >= count else []
-
-    return probe
-
-
-def run(test: Callable[..., Awaitable[None]], *schedulers: SchedulerService) -> None:
-    async def main() -> None:
-        try:
-            await test()
-        finally:
-            for s in schedulers:
-                await s.stop()
-                s.env.engines.dispose()
-
-    asyncio.run(main())
 
 
 def test_two_replicas_fire_a_due_schedule_exactly_once(db: DatabaseTarget, pg_home: Path) -> None:
@@ -61,6 +40,31 @@ def test_two_replicas_fire_a_due_schedule_exactly_once(db: DatabaseTarget, pg_ho
         assert moved is not None and moved.next_run_at == first_run(YEARLY, "UTC", schedule.next_run_at)
 
     run(test, a, b)
+
+
+def test_a_schedules_own_cron_job_fires_it_between_syncs(db: DatabaseTarget, pg_home: Path) -> None:
+    clock = MovableClock()
+    scheduler = make_scheduler(db, pg_home, clock, scheduler_sync_s=3600)  # one sync, at start
+
+    async def test() -> None:
+        schedule = add(scheduler, "metric", YEARLY, "sql_check", CHECK)
+        await scheduler.start()
+        # APScheduler times its jobs by the wall clock, so bring this job's time forward with
+        # APScheduler's own API, as if the cron time had come, and move our clock to match.
+        apscheduler = scheduler._scheduler
+        assert apscheduler is not None
+        job = await eventually(lambda: apscheduler.get_job(f"schedule:{schedule.id}"))
+        assert job.next_run_time == schedule.next_run_at  # the schedule's cron, mirrored by the sync
+        assert schedule.next_run_at is not None
+        clock.jump_to(schedule.next_run_at + timedelta(seconds=1))
+        assert scheduler.store.runs(schedule.id) == []  # the start-up sync had nothing to fire
+        job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=0.2))
+        runs = await eventually(finished_runs(scheduler, schedule.id))
+        assert [(r.status, r.trigger, r.scheduled_for) for r in runs] == [
+            ("succeeded", "cron", schedule.next_run_at)
+        ]
+
+    run(test, scheduler)
 
 
 def test_concurrent_claims_of_one_firing_run_it_once(db: DatabaseTarget, pg_home: Path) -> None:

@@ -1,5 +1,6 @@
-"""`/schedules` over real HTTP: a schedule added over REST fires and its report is readable;
-invalid cron or time zone is a 422 naming the field; the nightly refresh exists once after restarts."""
+"""`/schedules` over real HTTP: a schedule added over REST fires and its report is readable; a run
+lost with a dead replica reads as interrupted; invalid cron or time zone is a 422 naming the field;
+the nightly refresh exists once after restarts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 
 from app.main import create_app
 from db.engines import DatabaseTarget
-from tests.app.scheduler_helpers import MovableClock, poll
+from tests.app.scheduler_helpers import CHECK, HEARTBEAT_S, MovableClock, claimed_by_dead_replica, poll
 from tests.conftest import test_settings
 from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
@@ -51,6 +52,19 @@ def test_a_schedule_added_over_rest_fires_and_its_report_is_readable(
 def _finished(base: str, schedule_id: int) -> list[dict[str, Any]]:
     runs = httpx.get(f"{base}/schedules/{schedule_id}/runs").json()
     return [r for r in runs if r["status"] != "running"]
+
+
+def test_a_run_lost_with_a_dead_replica_reads_as_interrupted(db: DatabaseTarget, pg_home: Path) -> None:
+    settings = test_settings(pg_home, scheduler_sync_s=0.1, scheduler_heartbeat_s=HEARTBEAT_S)
+    app = create_app(settings, db)
+    with serve(app) as base:
+        body = {"name": "metric", "cron": "0 3 * * *", "task": "sql_check", "payload": CHECK}
+        schedule = httpx.post(f"{base}/schedules", json=body).json()
+        lost = claimed_by_dead_replica(app.state.scheduler, app.state.scheduler.store.get(schedule["id"]))
+        runs = poll(lambda: _finished(base, schedule["id"]))
+    assert [(r["id"], r["status"], r["heartbeat_at"]) for r in runs] == [(lost.id, "interrupted", None)]
+    assert runs[0]["error"].startswith("replica dead-host:1 stopped while running this (no heartbeat since ")
+    assert runs[0]["error"].endswith("; the next firing runs as scheduled")
 
 
 def test_invalid_cron_or_timezone_is_a_422_naming_the_field(db: DatabaseTarget, pg_home: Path) -> None:
