@@ -34,7 +34,12 @@ class SlackBot:
         self.app.event("message")(self._on_event)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        task = asyncio.create_task(self._logged(self.handle(body, event, context.bot_user_id)))
+        self._spawn(self.handle(body, event, context.bot_user_id), "an event could not be handled")
+        if self.ledger.prune_due():  # old claims go in a task of their own: no answer waits for it
+            self._spawn(self._prune(), "old event claims could not be pruned")
+
+    def _spawn(self, work: Awaitable[None], failure: str) -> None:
+        task = asyncio.create_task(self._logged(work, failure))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -54,12 +59,16 @@ class SlackBot:
         await asyncio.to_thread(self.ledger.join_thread, team, q.channel, q.thread_ts, q.user)
         await self.responder.respond(q)
 
+    async def _prune(self) -> None:
+        pruned = await asyncio.to_thread(self.ledger.prune)
+        log.info("Slack: pruned %d old event claims", pruned)
+
     @staticmethod
-    async def _logged(work: Awaitable[None]) -> None:
+    async def _logged(work: Awaitable[None], failure: str) -> None:
         try:
             await work
         except Exception:  # e.g. the database is down before a status could be posted
-            log.exception("Slack: an event could not be handled")
+            log.exception("Slack: %s", failure)
 
     async def _in_thread(self, q: Question) -> bool:
         return await asyncio.to_thread(self.ledger.in_thread, q.team, q.channel, q.thread_ts)

@@ -2,25 +2,49 @@
 
 Both are single-statement transactions, so they hold across replicas sharing the database: the
 first replica to insert an event id runs it; a retry (same id) finds the row and does nothing.
+Slack retries within minutes, so claims older than a few days protect nothing and are pruned.
 """
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import Engine, text
+
+RETENTION_DAYS = 3
+PRUNE_EVERY_S = 3600.0
 
 CLAIM = text("INSERT INTO ai.slack_events (event_id) VALUES (:id) ON CONFLICT DO NOTHING RETURNING event_id")
 JOIN = text(
     "INSERT INTO ai.slack_threads (team_id, channel_id, thread_ts, started_by)"
     " VALUES (:team, :channel, :ts, :user) ON CONFLICT DO NOTHING"
 )
+PRUNE = text("DELETE FROM ai.slack_events WHERE received_at < now() - make_interval(days => :days)")
 KNOWN = text(
     "SELECT 1 FROM ai.slack_threads WHERE team_id = :team AND channel_id = :channel AND thread_ts = :ts"
 )
 
 
 class SlackLedger:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, prune_every_s: float = PRUNE_EVERY_S) -> None:
+        self.engine, self.prune_every_s = engine, prune_every_s
+        self.next_prune = 0.0  # monotonic seconds: the first event after start-up prunes
+
+    def prune_due(self) -> bool:
+        """True at most once per `prune_every_s` in this process (the caller then runs `prune`).
+
+        In memory and instant, so it may sit on the ack path; the DELETE itself must not.
+        """
+        now = time.monotonic()
+        if now < self.next_prune:
+            return False
+        self.next_prune = now + self.prune_every_s
+        return True
+
+    def prune(self) -> int:
+        """Forget claims older than RETENTION_DAYS (an index range scan); how many went."""
+        with self.engine.begin() as conn:
+            return conn.execute(PRUNE, {"days": RETENTION_DAYS}).rowcount
 
     def claim(self, event_id: str) -> bool:
         """True for the first delivery of `event_id`, False for every retry of it."""

@@ -1,25 +1,26 @@
-"""Markdown (as the model writes it) to Slack mrkdwn: bold, headings, links, tables, length."""
+"""Markdown (as the model writes it) to Slack mrkdwn: bold, headings, links, tables; and how
+much of it fits in one message."""
 
 from __future__ import annotations
 
 import re
 
+# Slack advises at most 4,000 characters a message (longer ones are cut or refused); this leaves room.
 MAX_CHARS = 3500
-TRUNCATED = "\n_(answer truncated; the full text is in the Dash session)_"
 BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 
 
-def to_mrkdwn(markdown: str, limit: int = MAX_CHARS) -> str:
-    """The answer as Slack shows it, at most `limit` characters (a note says when it was cut)."""
+def to_mrkdwn(markdown: str) -> str:
+    """The answer as Slack shows it, whole (see `shorten` for what fits in one message)."""
     blocks, in_code = [], False
     for line in _tables_to_code(markdown.splitlines()):
         if line.startswith("```"):
             in_code = not in_code
         blocks.append(line if in_code or line.startswith("```") else _inline(line))
-    return truncate("\n".join(blocks), limit)
+    return "\n".join(blocks)
 
 
 def _inline(line: str) -> str:
@@ -61,17 +62,32 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]
 
 
-def truncate(text: str, limit: int = MAX_CHARS) -> str:
-    """`text`, cut to `limit` characters with a note; an open code block is closed."""
-    if len(text) <= limit:
+def fits(text: str, limit: int = MAX_CHARS) -> bool:
+    return len(text) <= limit
+
+
+def shorten(text: str, note: str, limit: int = MAX_CHARS) -> str:
+    """The beginning of `text` and then `note`, in at most `limit` characters.
+
+    Cut at a line break when one is in the second half, so no row or sentence is split; an open
+    code block is closed so the note does not land inside it.
+    """
+    if fits(text, limit):
         return text
-    cut = text[: limit - len(TRUNCATED) - 4]
+    cut = text[: limit - len(note) - len("\n```\n")]
+    line_end = cut.rfind("\n")
+    if line_end > len(cut) // 2:
+        cut = cut[:line_end]
     if cut.count("```") % 2:
         cut += "\n```"
-    return cut + TRUNCATED
+    return f"{cut}\n{note}"
 
 
-def sql_block(statements: tuple[str, ...] | list[str], limit: int = MAX_CHARS) -> str:
-    """The SQL that ran, as one code block for a follow-up message."""
-    body = "\n\n".join(s.strip().rstrip(";") + ";" for s in statements)
-    return truncate(f"SQL that ran:\n```\n{body}\n```", limit)
+def sql_script(statements: tuple[str, ...] | list[str]) -> str:
+    """The SQL that ran as a script: one statement after another, each ending in `;`."""
+    return "\n\n".join(s.strip().rstrip(";") + ";" for s in statements)
+
+
+def sql_block(statements: tuple[str, ...] | list[str]) -> str:
+    """The SQL that ran, as one code block for a follow-up message (whole; may need `shorten`)."""
+    return f"SQL that ran:\n```\n{sql_script(statements)}\n```"

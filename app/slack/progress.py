@@ -1,4 +1,5 @@
-"""The status message in a thread: posted at once, updated (throttled) while the team works."""
+"""Dash's messages in a thread: the status, posted at once and updated (throttled) while the team
+works, then replaced by the answer."""
 
 from __future__ import annotations
 
@@ -23,20 +24,34 @@ def status_line(event: rev.RunEvent) -> str | None:
     return None
 
 
-class Status:
-    """One status message in one thread; `show` updates it at most once per `min_interval_s`."""
+class ThreadMessage:
+    """One message of Dash's in one thread: the first `put` posts it, later ones replace its text."""
+
+    def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str) -> None:
+        self.client, self.channel, self.thread_ts = client, channel, thread_ts
+        self.ts: str | None = None
+
+    async def put(self, text: str) -> None:
+        if self.ts is None:
+            reply = await self.client.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, text=text
+            )
+            self.ts = reply.get("ts")
+        else:
+            await self.client.chat_update(channel=self.channel, ts=self.ts, text=text)
+
+
+class Status(ThreadMessage):
+    """The status message; `show` updates it at most once per `min_interval_s`, and the answer
+    (or an apology) replaces it with `put`."""
 
     def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str, min_interval_s: float) -> None:
-        self.client, self.channel, self.thread_ts = client, channel, thread_ts
+        super().__init__(client, channel, thread_ts)
         self.min_interval_s = min_interval_s
-        self.ts: str | None = None
         self.shown_at = 0.0
 
     async def start(self) -> None:
-        reply = await self.client.chat_postMessage(
-            channel=self.channel, thread_ts=self.thread_ts, text=WORKING
-        )
-        self.ts = reply.get("ts")
+        await self.put(WORKING)
         self.shown_at = time.monotonic()
 
     async def show(self, text: str) -> None:
@@ -44,10 +59,3 @@ class Status:
             return
         self.shown_at = time.monotonic()
         await self.client.chat_update(channel=self.channel, ts=self.ts, text=text)
-
-    async def finish(self, text: str) -> None:
-        """Replace the status with the final text (or post it when the status never appeared)."""
-        if self.ts is None:
-            await self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text)
-        else:
-            await self.client.chat_update(channel=self.channel, ts=self.ts, text=text)

@@ -1,4 +1,5 @@
-"""Answer one Slack question in its thread: session, status, the run, the answer and its SQL.
+"""Answer one Slack question in its thread: session, status, the run, the answer and its SQL
+(each, when too long for one message, shortened there and attached whole as a file).
 
 Sessions: a thread is one session, `slack:<team>:<channel>:<thread_ts>`, owned by whoever started
 it. Someone else replying in the thread gets their own session `...:<thread_ts>:<user>` and runs
@@ -17,9 +18,10 @@ from agents import run_events as rev
 from agents.scope import Deps
 from agents.team import ask
 from app.errors import ModelNotConfigured
+from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
-from app.slack.mrkdwn import sql_block, to_mrkdwn
-from app.slack.progress import MIN_UPDATE_S, Status, status_line
+from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
+from app.slack.progress import MIN_UPDATE_S, Status, ThreadMessage, status_line
 from db.store import SessionTaken
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class Responder:
         """Run the question and leave exactly one answer (or one friendly error) in the thread."""
         status = Status(self.client, q.channel, q.thread_ts, self.min_update_s)
         if not q.text:
-            await status.finish(EMPTY)
+            await status.put(EMPTY)
             return
         try:
             await status.start()
@@ -53,7 +55,7 @@ class Responder:
 
     async def _apologise(self, status: Status, reason: str) -> None:
         try:
-            await status.finish(SORRY.format(reason=reason))
+            await status.put(SORRY.format(reason=reason))
         except Exception:  # Slack itself is failing: nothing more we can say there
             log.exception("Slack: could not post the error message to %s", status.channel)
 
@@ -87,10 +89,17 @@ class Responder:
         if not isinstance(final, rev.RunCompleted):
             retryable = isinstance(final, rev.RunFailed) and final.retryable
             log.warning("Slack run ended without an answer: %r", final)
-            await status.finish(SORRY.format(reason=SORRY_RETRY if retryable else SORRY_OTHER))
+            await status.put(SORRY.format(reason=SORRY_RETRY if retryable else SORRY_OTHER))
             return
-        await status.finish(to_mrkdwn(final.answer))
+        await deliver(status, to_mrkdwn(final.answer), Attachment("answer.md", final.answer, "answer"))
         if final.sql:
-            await self.client.chat_postMessage(
-                channel=status.channel, thread_ts=status.thread_ts, text=sql_block(final.sql)
-            )
+            await self._follow_up_sql(status, final.sql)
+
+    async def _follow_up_sql(self, status: Status, sql: tuple[str, ...]) -> None:
+        """The SQL that ran, after the answer. Best effort: the answer stands even if this fails."""
+        message = ThreadMessage(self.client, status.channel, status.thread_ts)
+        script = sql_script(sql) + "\n"
+        try:
+            await deliver(message, sql_block(sql), Attachment("query.sql", script, "SQL"))
+        except Exception:
+            log.exception("Slack: could not post the SQL that ran to %s", status.channel)

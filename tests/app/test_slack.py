@@ -46,6 +46,41 @@ def test_a_mention_gets_exactly_one_answer_in_its_thread_and_a_retry_nothing(
     assert len(model.chat_requests) == 1
 
 
+def test_old_event_claims_are_pruned_and_recent_ones_still_stop_retries(
+    dash: SlackDash, model: FakeModelServer
+) -> None:
+    _claim_at(dash, "EvOld", "4 days")
+    _claim_at(dash, "EvRecent", "2 days")
+    dash.event(mention("What is MRR?", ts="150.0001"), "EvRecent", retry=3)  # a late retry
+    dash.idle()
+    assert _claims(dash, "EvOld", "EvRecent") == ["EvRecent"]
+    assert dash.slack.posted() == [] and model.chat_requests == []
+
+    _claim_at(dash, "EvOld2", "4 days")  # pruning runs at most hourly: this waits for the next one
+    model.script(text(ANSWER))
+    dash.event(mention("What is MRR?", ts="151.0001"), "EvNew")
+    dash.idle()
+    assert _claims(dash, "EvOld2", "EvNew") == ["EvNew", "EvOld2"]
+    assert dash.slack.posted()[-1].params["text"] == "*MRR* was 42 thousand dollars."
+
+
+def _claim_at(dash: SlackDash, event_id: str, age: str) -> None:
+    with dash.api.engine.begin() as conn:
+        conn.execute(
+            sql_text("INSERT INTO ai.slack_events VALUES (:id, now() - CAST(:age AS interval))"),
+            {"id": event_id, "age": age},
+        )
+
+
+def _claims(dash: SlackDash, *event_ids: str) -> list[str]:
+    with dash.api.engine.connect() as conn:
+        rows = conn.execute(
+            sql_text("SELECT event_id FROM ai.slack_events WHERE event_id = ANY(:ids) ORDER BY 1"),
+            {"ids": list(event_ids)},
+        )
+        return list(rows.scalars())
+
+
 def test_a_follow_up_in_the_thread_without_a_mention_has_the_first_questions_context(
     dash: SlackDash, model: FakeModelServer
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.slack.events import Verdict, classify, question
-from app.slack.mrkdwn import TRUNCATED, sql_block, to_mrkdwn, truncate
+from app.slack.mrkdwn import shorten, sql_block, sql_script, to_mrkdwn
 
 
 @pytest.mark.parametrize(
@@ -31,15 +31,23 @@ def test_a_markdown_table_becomes_an_aligned_code_block() -> None:
     assert to_mrkdwn(table) == "Plans:\n```\nplan     mrr\npro      1200\nstarter  90\n```\nDone."
 
 
-def test_long_answers_are_truncated_with_a_note_and_code_blocks_closed() -> None:
-    long = "```\n" + "row\n" * 2000 + "```"
-    cut = to_mrkdwn(long, limit=500)
-    assert len(cut) <= 500 and cut.endswith(TRUNCATED) and cut.count("```") == 2
-    assert truncate("short", 500) == "short"
+def test_long_text_is_shortened_to_whole_lines_with_the_note_and_code_blocks_closed() -> None:
+    long = "Rows:\n```\n" + "".join(f"row {n:04d}\n" for n in range(2000)) + "```"
+    cut = shorten(long, "_(see the file)_", limit=500)
+    assert len(cut) <= 500 and cut.endswith("```\n_(see the file)_") and cut.count("```") == 2
+    assert cut.startswith("Rows:\n```\nrow 0000\n")
+    assert all(line == "```" or len(line) == 8 for line in cut.splitlines()[2:-1])  # no row cut in half
+    assert shorten("short", "_(note)_", limit=500) == "short"
+
+
+def test_one_long_line_is_cut_where_the_room_ends() -> None:
+    cut = shorten("x" * 1000, "_(note)_", limit=100)
+    assert len(cut) <= 100 and cut.startswith("x" * 80) and cut.endswith("\n_(note)_")
 
 
 def test_the_sql_block_lists_every_statement() -> None:
     assert sql_block(("SELECT 1;", "SELECT 2")) == "SQL that ran:\n```\nSELECT 1;\n\nSELECT 2;\n```"
+    assert sql_script(("SELECT 1;", "SELECT 2")) == "SELECT 1;\n\nSELECT 2;"
 
 
 BASE: dict[str, Any] = {"type": "message", "user": "U1", "channel": "C1", "ts": "2.0", "text": "hi"}

@@ -1,10 +1,13 @@
-"""A fake Slack Web API over real HTTP for the Slack bot: auth.test, users.info, chat.postMessage
-and chat.update. Every call is recorded as a `SlackCall` (method + parameters) in order.
+"""A fake Slack Web API over real HTTP for the Slack bot: auth.test, users.info, chat.postMessage,
+chat.update and the file upload flow (files.getUploadURLExternal → POST the bytes to the returned
+upload URL, on this server → files.completeUploadExternal). Every API call is recorded as a
+`SlackCall` (method + parameters) in order; files shared into a channel as `SlackFile`s with the
+bytes that arrived. `fail(method, error)` makes a method answer Slack's error (e.g. missing_scope).
 
 with fake_slack_web() as slack:
     settings = test_settings(home, slack_bot_token="xoxb-test", slack_api_url=slack.api_url, ...)
     ...
-    slack.calls_to("chat.update")
+    slack.calls_to("chat.update"), slack.files()
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from tests.serve import serve
@@ -34,11 +37,37 @@ class SlackCall:
     params: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class SlackFile:
+    """A file shared into a channel (and thread) by files.completeUploadExternal."""
+
+    filename: str
+    title: str
+    channel: str
+    thread_ts: str | None
+    content: bytes
+
+
 @dataclass
 class FakeSlackWeb:
-    api_url: str = ""
+    base_url: str = ""
     calls: list[SlackCall] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id → (filename, bytes)
+    shared: list[SlackFile] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def fail(self, method: str, error: str) -> None:
+        """From now on, `method` answers `{"ok": false, "error": error}`."""
+        self.errors[method] = error
+
+    def files(self) -> list[SlackFile]:
+        with self._lock:
+            return list(self.shared)
 
     def calls_to(self, method: str) -> list[SlackCall]:
         with self._lock:
@@ -57,9 +86,23 @@ class FakeSlackWeb:
         with self._lock:
             self.calls.append(SlackCall(method, params))
             count = len(self.calls)
-        return JSONResponse(self._answer(method, params, count))
+            answer = self._answer(method, params, count)
+        return JSONResponse(answer)
+
+    async def upload(self, request: Request) -> PlainTextResponse:
+        """The upload URL files.getUploadURLExternal hands out: takes the file's bytes."""
+        file_id, content = request.path_params["file_id"], await request.body()
+        with self._lock:
+            if file_id not in self.uploads:
+                return PlainTextResponse("no such upload", status_code=404)
+            self.uploads[file_id] = (self.uploads[file_id][0], content)
+        return PlainTextResponse(f"OK - {len(content)}")
 
     def _answer(self, method: str, params: dict[str, Any], count: int) -> dict[str, Any]:
+        if method in self.errors:
+            return {"ok": False, "error": self.errors[method]}
+        if method.startswith("files."):
+            return self._file_answer(method, params, count)
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BDASH", "team_id": TEAM, "user": "dash"}
         if method == "users.info":
@@ -70,11 +113,30 @@ class FakeSlackWeb:
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
         return {"ok": False, "error": "unknown_method"}
 
+    def _file_answer(self, method: str, params: dict[str, Any], count: int) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{count:04d}"
+            self.uploads[file_id] = (params["filename"], b"")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params["files"])
+            for f in files:
+                filename, content = self.uploads.pop(f["id"])
+                title = f.get("title") or filename
+                self.shared.append(
+                    SlackFile(filename, title, params["channel_id"], params.get("thread_ts"), content)
+                )
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
 
 @contextmanager
 def fake_slack_web() -> Iterator[FakeSlackWeb]:
     slack = FakeSlackWeb()
-    app = Starlette(routes=[Route("/api/{method}", slack.handle, methods=["POST", "GET"])])
-    with serve(app) as base:
-        slack.api_url = f"{base}/api/"
+    routes = [
+        Route("/api/{method}", slack.handle, methods=["POST", "GET"]),
+        Route("/upload/{file_id}", slack.upload, methods=["POST"]),
+    ]
+    with serve(Starlette(routes=routes)) as base:
+        slack.base_url = base
         yield slack
