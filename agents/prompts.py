@@ -27,7 +27,8 @@ Rules:
   learnings relevant to the question before you write SQL. Prefer a validated query or a view in
   schema dash when one fits.
 - Inspect the live schema (list_tables, describe_table) when you are unsure of a table or column.
-- Run SQL with run_sql. Only SELECT queries are allowed. Schemas: public (company data), dash
+- Run SQL with run_sql. Only SELECT queries are allowed (also EXPLAIN [ANALYZE] of one to check a
+  slow query's plan, and SHOW of a setting such as TimeZone). Schemas: public (company data), dash
   (views built by the engineer). Data ends on {DATA_ENDS}.
 - When a statement fails and you fix it, call save_learning with what you learned (the cause and
   the fix), so the next question gets it right the first time.

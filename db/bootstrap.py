@@ -6,7 +6,8 @@ grant so that tables the data team loaded since last time become readable by the
 The boundary (DESIGN.md section 3):
 - service role: owns `ai` (sessions, runs, knowledge, audit). Nothing else may read it.
 - analyst role: SELECT on `public` and `dash`; read-only by default; statement timeout.
-- engineer role: SELECT on `public`; owns and writes `dash`; nothing on `ai`.
+- engineer role: SELECT on `public`; owns and writes `dash`; nothing on `ai`; temp tables (for
+  REFRESH MATERIALIZED VIEW CONCURRENTLY), which no statement outlives.
 Every role gets an explicit search_path, and none is a superuser or may create roles or databases.
 """
 
@@ -131,6 +132,9 @@ def _grants(
         q("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db),
         q("GRANT CONNECT ON DATABASE {} TO {}, {}").format(db, svc, agents),
         q("GRANT TEMPORARY ON DATABASE {} TO {}").format(db, svc),
+        # REFRESH MATERIALIZED VIEW CONCURRENTLY builds its diff in a temp table as the view's owner.
+        # Temp objects die with the session, and the pool runs DISCARD ALL after every statement.
+        q("GRANT TEMPORARY ON DATABASE {} TO {}").format(db, owner),
         q("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         q("GRANT USAGE ON SCHEMA public TO {}, {}").format(svc, agents),
         # ai: owned by the service, closed to everyone else.

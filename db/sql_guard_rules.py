@@ -1,4 +1,5 @@
-"""What the SQL guard allows: node types, statement kinds, schemas and dangerous functions.
+"""What the SQL guard allows: node types, statement kinds, schemas and dangerous functions, and
+the words of what sqlglot leaves unparsed (EXPLAIN options, SHOW settings, view options).
 
 Data for `db.sql_guard`, kept apart so the policy can be read (and reviewed) on its own.
 """
@@ -93,6 +94,84 @@ def dangerous_function(name: str) -> bool:
 def function_reason(name: str) -> str:
     return next(why for prefix, why in DANGEROUS_FUNCTIONS.items() if name.startswith(prefix))
 
+
+# ---- statements sqlglot leaves unparsed, read word by word (words are upper case when unquoted) ----
+
+# `EXPLAIN (name [value], ...)`: the values each option takes; "" means the value may be left out.
+# ANALYZE runs the explained query, which must pass the analyst's guard like any other query.
+BOOLEAN_WORDS = frozenset({"", "TRUE", "FALSE", "ON", "OFF"})
+EXPLAIN_OPTIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        (
+            "ANALYZE",
+            "ANALYSE",
+            "VERBOSE",
+            "COSTS",
+            "SETTINGS",
+            "BUFFERS",
+            "WAL",
+            "TIMING",
+            "SUMMARY",
+            "MEMORY",
+            "GENERIC_PLAN",
+        ),
+        BOOLEAN_WORDS,
+    ),
+    "SERIALIZE": frozenset({"", "NONE", "TEXT", "BINARY"}),
+    "FORMAT": frozenset({"TEXT", "JSON", "YAML", "XML"}),
+}
+# `EXPLAIN (SELECT ...)` explains a parenthesized query: these reserved words never name an option.
+QUERY_START_WORDS = frozenset({"SELECT", "WITH", "TABLE", "("})
+
+# Settings the analyst may SHOW: how values are formatted, limits that explain an error, versions.
+# Not SHOW ALL, nor custom (dotted) settings: an operator may keep a secret in one.
+SHOW_SETTINGS = frozenset(
+    {
+        "timezone",
+        "datestyle",
+        "intervalstyle",
+        "lc_monetary",
+        "lc_numeric",
+        "lc_time",
+        "server_version",
+        "server_version_num",
+        "server_encoding",
+        "client_encoding",
+        "standard_conforming_strings",
+        "extra_float_digits",
+        "search_path",
+        "statement_timeout",
+        "lock_timeout",
+        "default_transaction_read_only",
+        "transaction_read_only",
+        "transaction_isolation",
+        "max_connections",
+        "work_mem",
+        "max_parallel_workers_per_gather",
+        "default_text_search_config",
+    }
+)
+SHOW_ALIASES = {("TIME", "ZONE"): "timezone", ("TRANSACTION", "ISOLATION", "LEVEL"): "transaction_isolation"}
+
+# `CREATE [OR REPLACE] VIEW name WITH (name [= value], ...) AS`. None of them widens what a reader
+# sees: security_invoker = false (the default) reads the base tables as the view's owner, who may
+# read only public and dash, as the analyst may anyway; true reads them as the caller. Storage
+# options (and any option on a materialized view) are refused: agents have no use for them.
+VIEW_OPTIONS: dict[str, frozenset[str]] = {
+    "SECURITY_BARRIER": BOOLEAN_WORDS,
+    "SECURITY_INVOKER": BOOLEAN_WORDS,
+    "CHECK_OPTION": frozenset({"LOCAL", "CASCADED"}),
+}
+# Clauses that end a CREATE ... AS query, and the CREATE kinds they may end. The guard checks the
+# statement without them (sqlglot cannot parse some of them), then checks that they fit.
+WITH_DATA_KINDS = ("MATERIALIZED VIEW", "TABLE ... AS")
+TRAILING_CLAUSES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("WITH", "DATA"): WITH_DATA_KINDS,
+    ("WITH", "NO", "DATA"): WITH_DATA_KINDS,
+    ("WITH", "CHECK", "OPTION"): ("VIEW",),
+    ("WITH", "LOCAL", "CHECK", "OPTION"): ("VIEW",),
+    ("WITH", "CASCADED", "CHECK", "OPTION"): ("VIEW",),
+}
 
 QUERY_ROOTS: tuple[type[exp.Expr], ...] = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 # Everything a read query is made of. Func, Condition, Binary and Unary cover expressions and
@@ -201,8 +280,8 @@ ENGINEER_CREATE_KINDS = frozenset({"TABLE", "VIEW", "INDEX"})
 ENGINEER_DROP_KINDS = frozenset({"TABLE", "VIEW", "INDEX"})
 ENGINEER_KINDS = (
     "allowed: CREATE [OR REPLACE] VIEW / MATERIALIZED VIEW / TABLE [AS], CREATE INDEX, INSERT, UPDATE, "
-    "DELETE, TRUNCATE, DROP VIEW / TABLE / MATERIALIZED VIEW / INDEX, REFRESH MATERIALIZED VIEW, "
-    "ALTER TABLE / VIEW, COMMENT ON, all inside schema dash"
+    "DELETE, TRUNCATE, DROP VIEW / TABLE / MATERIALIZED VIEW / INDEX, "
+    "REFRESH MATERIALIZED VIEW [CONCURRENTLY], ALTER TABLE / VIEW, COMMENT ON, all inside schema dash"
 )
 
 NODE_REASONS: tuple[tuple[type[exp.Expr], str], ...] = (
@@ -228,6 +307,11 @@ NODE_REASONS: tuple[tuple[type[exp.Expr], str], ...] = (
     (exp.Revoke, "GRANT/REVOKE change privileges"),
     (exp.UserDefinedFunction, "creating functions or procedures is not allowed"),
     (exp.TemporaryProperty, "temporary tables are not allowed"),
+    (
+        exp.Property,
+        "table and view options (WITH (...), TABLESPACE, USING ...) are not allowed; only a plain view "
+        "may take WITH (security_barrier | security_invoker | check_option = local), right before AS",
+    ),
 )
 
 
@@ -235,7 +319,7 @@ def node_reason(node: exp.Expr) -> str:
     if isinstance(node, exp.Command):
         return (
             f"{str(node.this).upper()} statements are not allowed for agents (SET/RESET, DO, COPY, "
-            "CALL, GRANT, LISTEN/NOTIFY, PREPARE/EXECUTE, LOCK, VACUUM, EXPLAIN, SHOW ... are refused)"
+            "CALL, GRANT, LISTEN/NOTIFY, PREPARE/EXECUTE, LOCK, VACUUM ... are refused)"
         )
     for kind, reason in NODE_REASONS:
         if isinstance(node, kind):

@@ -166,6 +166,27 @@ def test_engineer_altering_itself_changes_no_login_role(db: DatabaseTarget, stat
 def test_engineer_login_role_alone_holds_nothing(db: DatabaseTarget) -> None:
     with connect(db, "engineer", autocommit=True) as conn:
         conn.execute("SET ROLE NONE")
-        for statement in ("SELECT count(*) FROM public.customers", "CREATE VIEW dash.v AS SELECT 1"):
+        for statement in (
+            "SELECT count(*) FROM public.customers",
+            "CREATE VIEW dash.v AS SELECT 1",
+            "CREATE TEMP TABLE t (x int)",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)  # type: ignore[arg-type]
+
+
+def test_engineer_refreshes_concurrently_and_temp_tables_die_with_the_session(db: DatabaseTarget) -> None:
+    """REFRESH ... CONCURRENTLY needs the temp privilege; the temp tables it also allows last only
+    as long as the session (Dash's pool ends each statement with DISCARD ALL)."""
+    with connect(db, "engineer", autocommit=True) as conn:
+        conn.execute(
+            "CREATE MATERIALIZED VIEW dash.plans AS SELECT plan, count(*) AS n FROM subscriptions GROUP BY plan"
+        )
+        conn.execute("CREATE UNIQUE INDEX ON dash.plans (plan)")
+        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY dash.plans")
+        conn.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS x")
+        assert conn.execute("SELECT x FROM scratch").fetchone() == (1,)
+    with connect(db, "engineer") as conn:
+        assert conn.execute("SELECT to_regclass('pg_temp.scratch')").fetchone() == (None,)
+    err = _refused(db, "analyst", ["BEGIN READ WRITE", "CREATE TEMP TABLE scratch (x int)"])
+    assert isinstance(err, psycopg.errors.InsufficientPrivilege)

@@ -65,5 +65,34 @@ def test_refusals_name_the_problem() -> None:
     assert "parsed" in check("analyst", "SELEC 1 FROM", CATALOG).reason
 
 
+def test_explain_show_and_view_option_refusals_say_what_is_allowed() -> None:
+    assert "DELETE" in check("analyst", "EXPLAIN (ANALYZE) DELETE FROM customers").reason
+    assert "FORMAT" in check("analyst", "EXPLAIN (ANALYZE, FOO) SELECT 1").reason
+    assert "timezone" in check("analyst", "SHOW ALL").reason
+    assert (
+        "SECURITY_BARRIER" in check("engineer", "CREATE VIEW dash.v WITH (fillfactor = 1) AS SELECT 1").reason
+    )
+    assert "MATERIALIZED VIEW" in check("engineer", "CREATE VIEW dash.v AS SELECT 1 WITH NO DATA").reason
+
+
+@pytest.mark.parametrize(
+    "role, sql",
+    [
+        # Postgres would run these harmlessly; the guard keeps its word-by-word grammar narrow.
+        ("analyst", 'EXPLAIN ("analyze") SELECT 1'),
+        ("analyst", "EXPLAIN (FORMAT 'json') SELECT 1"),
+        ("analyst", 'SHOW "TimeZone"'),
+        ("engineer", 'CREATE VIEW dash.v WITH ("security_invoker") AS SELECT 1'),
+        ("engineer", "CREATE VIEW dash.v WITH (security_barrier = 'true') AS SELECT 1"),
+        ("engineer", "CREATE MATERIALIZED VIEW dash.mv WITH (fillfactor = 70) AS SELECT 1"),
+        ("engineer", "CREATE TABLE dash.t (x int) WITH (fillfactor = 70)"),
+        ("engineer", "EXPLAIN SELECT 1"),
+        ("engineer", "SHOW timezone"),
+    ],
+)
+def test_forms_outside_the_narrow_grammar_are_refused(role: str, sql: str) -> None:
+    assert not check(role, sql, CATALOG).allowed
+
+
 def test_unknown_role_is_refused() -> None:
     assert not check("admin", "SELECT 1").allowed

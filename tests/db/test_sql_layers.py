@@ -40,7 +40,8 @@ SESSION_PROBE = (
     "SELECT current_setting('application_name'), current_setting('default_transaction_read_only'),"
     " current_setting('role'), (SELECT count(*) FROM pg_prepared_statements),"
     " (SELECT count(*) FROM pg_listening_channels()), (SELECT count(*) FROM pg_cursors),"
-    " (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')"
+    " (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'),"
+    " (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema())"
 )
 CATALOG_FINGERPRINT = """
 SELECT md5(string_agg(x, E'\\n' ORDER BY x)) FROM (
@@ -287,12 +288,29 @@ def test_slow_query_is_stopped_by_the_timeout(fresh: Engines) -> None:
     assert time.monotonic() - started < 10
 
 
+def test_show_and_explain_return_rows_under_the_same_limits(fresh: Engines) -> None:
+    """SHOW answers one row; EXPLAIN a plan; EXPLAIN ANALYZE runs read-only and under the timeout."""
+    shown = run_sql(fresh, "analyst", "SHOW transaction_read_only")
+    assert shown.ok and shown.columns == ("transaction_read_only",) and shown.rows == (("on",),)
+    plan = run_sql(fresh, "analyst", "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers")
+    assert plan.ok and plan.columns == ("QUERY PLAN",) and plan.rows[0][0][0]["Plan"]["Actual Rows"] == 1
+    slow = "EXPLAIN ANALYZE SELECT count(*) FROM generate_series(1, 1000000000)"
+    stopped = run_sql(fresh, "analyst", slow, limits=SqlLimits(statement_timeout_ms=300))
+    assert not stopped.ok and "statement timeout" in (stopped.error or "")
+
+
 def test_session_state_does_not_leak_to_the_next_checkout(fresh: Engines) -> None:
     """Same pooled backend, yet nothing one statement set up is there for the next one."""
-    probe = "SELECT pg_backend_pid(), current_setting('application_name'), (SELECT count(*) FROM pg_prepared_statements), (SELECT count(*) FROM pg_listening_channels())"
+    probe = "SELECT pg_backend_pid(), current_setting('application_name'), (SELECT count(*) FROM pg_prepared_statements), (SELECT count(*) FROM pg_listening_channels()), to_regclass('pg_temp.leaked')"
     limits = SqlLimits()
     before = run_statement(fresh.engineer, "engineer", probe, limits).rows[0]
-    for leak in ("SET application_name = 'leaked'", "PREPARE p AS SELECT 1", "LISTEN leaked"):
+    leaks = (
+        "SET application_name = 'leaked'",
+        "PREPARE p AS SELECT 1",
+        "LISTEN leaked",
+        "CREATE TEMP TABLE leaked (x int)",
+    )
+    for leak in leaks:
         assert run_statement(fresh.engineer, "engineer", leak, limits).error is None
         assert run_statement(fresh.engineer, "engineer", probe, limits).rows[0] == before
     timeout = run_statement(fresh.engineer, "engineer", "SELECT current_setting('statement_timeout')", limits)
