@@ -1,4 +1,8 @@
-"""Where scheduled answers and alerts go: a `Deliverer` (Slack when SLACK_BOT_TOKEN is set)."""
+"""Where scheduled answers and alerts go: a `Deliverer` (Slack when SLACK_BOT_TOKEN is set).
+
+Reports are Markdown, as the model writes them. Slack gets them as mrkdwn, like answers in a thread,
+and a report too long for one message is posted as its beginning with the whole attached as a file
+(see app/slack/delivery.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.settings import Settings
+from app.slack.delivery import Attachment, deliver
+from app.slack.mrkdwn import to_mrkdwn
+from app.slack.progress import ThreadMessage
 
 
 class DeliveryFailed(Exception):
@@ -17,18 +24,19 @@ class DeliveryFailed(Exception):
 
 class Deliverer(Protocol):
     async def deliver(self, channel: str, text: str) -> None:
-        """Post `text` to `channel`; raises DeliveryFailed."""
+        """Post `text` (Markdown) to `channel`; raises DeliveryFailed."""
 
 
 class SlackDeliverer:
-    """Posts with chat.postMessage through slack_sdk, to SLACK_API_URL (a fake server in tests)."""
+    """Posts through slack_sdk to SLACK_API_URL (a fake server in tests)."""
 
     def __init__(self, token: str, base_url: str) -> None:
         self.client = AsyncWebClient(token=token, base_url=base_url)
 
     async def deliver(self, channel: str, text: str) -> None:
         try:
-            await self.client.chat_postMessage(channel=channel, text=text)
+            message = ThreadMessage(self.client, channel, None)
+            await deliver(message, to_mrkdwn(text), Attachment("report.md", text, "report"))
         except SlackApiError as exc:
             raise DeliveryFailed(
                 f"Slack refused the message to {channel}: {exc.response.get('error')}"

@@ -25,9 +25,10 @@ def status_line(event: rev.RunEvent) -> str | None:
 
 
 class ThreadMessage:
-    """One message of Dash's in one thread: the first `put` posts it, later ones replace its text."""
+    """One message of Dash's in one thread (or, with no thread_ts, in the channel itself): the first
+    `put` posts it, later ones replace its text."""
 
-    def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str) -> None:
+    def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str | None) -> None:
         self.client, self.channel, self.thread_ts = client, channel, thread_ts
         self.ts: str | None = None
 

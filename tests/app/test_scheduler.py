@@ -19,7 +19,8 @@ from tests.app.scheduler_helpers import (
     make_scheduler,
     run,
 )
-from tests.fakes.slack_server import fake_slack
+from tests.fakes.model_server import FakeModelServer, text
+from tests.fakes.slack_web import fake_slack_web
 
 
 def test_two_replicas_fire_a_due_schedule_exactly_once(db: DatabaseTarget, pg_home: Path) -> None:
@@ -126,7 +127,7 @@ def test_a_firing_missed_beyond_the_grace_is_skipped_once(db: DatabaseTarget, pg
 
 
 def test_sql_check_alerts_to_slack_only_when_the_condition_holds(db: DatabaseTarget, pg_home: Path) -> None:
-    with fake_slack() as slack:
+    with fake_slack_web() as slack:
         clock = MovableClock()
         slack_settings = {"slack_bot_token": "xoxb-test", "slack_api_url": slack.api_url}
         scheduler = make_scheduler(db, pg_home, clock, **slack_settings)
@@ -147,7 +148,38 @@ def test_sql_check_alerts_to_slack_only_when_the_condition_holds(db: DatabaseTar
             assert scheduler.store.reports(quiet.id) == []
 
         run(test, scheduler)
-    assert [(m["channel"], m["text"]) for m in slack.messages] == [
+    assert [(c.params["channel"], c.params["text"]) for c in slack.posted()] == [
         ("#alerts", "*Alert: too-many*\nToo many: n = 12 (> 10)")
     ]
     assert slack.tokens == ["Bearer xoxb-test"]
+
+
+def test_a_long_report_is_posted_as_its_beginning_with_the_whole_attached(
+    db: DatabaseTarget, pg_home: Path
+) -> None:
+    rows = "\n".join(f"| customer {i} | {i * 10} |" for i in range(400))
+    answer = f"## MRR by customer\n\n| customer | mrr |\n|---|---|\n{rows}\n\nTotal: **798000**."
+    with fake_slack_web() as slack, FakeModelServer() as model:
+        model.script(text(answer))
+        slack_settings = {"slack_bot_token": "xoxb-test", "slack_api_url": slack.api_url}
+        scheduler = make_scheduler(
+            db, pg_home, MovableClock(), openai_base_url=model.base_url, **slack_settings
+        )
+
+        async def test() -> None:
+            payload = {"question": "MRR by customer", "user_id": "alice", "channel": "#reports"}
+            schedule = add(scheduler, "mrr-report", YEARLY, "ask", payload)
+            await scheduler.run_now(schedule)
+            done = (await eventually(finished_runs(scheduler, schedule.id)))[0]
+            assert done.status == "succeeded", done.error
+            assert done.output["delivered_to"] == "#reports"
+
+        run(test, scheduler)
+    [message] = slack.posted()
+    assert message.params["channel"] == "#reports" and "thread_ts" not in message.params
+    shown = message.params["text"]
+    assert shown.startswith("*mrr-report*\n*MRR by customer*\n\n```")
+    assert len(shown) < 4000 and shown.endswith("attached below as `report.md`)_")
+    [attached] = slack.files()
+    assert (attached.filename, attached.channel, attached.thread_ts) == ("report.md", "#reports", None)
+    assert attached.content.decode() == f"**mrr-report**\n{answer}"

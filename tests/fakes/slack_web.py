@@ -55,6 +55,7 @@ class FakeSlackWeb:
     errors: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id → (filename, bytes)
     shared: list[SlackFile] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # the Authorization header of each API call
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -85,6 +86,7 @@ class FakeSlackWeb:
         params.update(request.query_params)
         with self._lock:
             self.calls.append(SlackCall(method, params))
+            self.tokens.append(request.headers.get("authorization", ""))
             count = len(self.calls)
             answer = self._answer(method, params, count)
         return JSONResponse(answer)
