@@ -26,6 +26,7 @@ from db.embeddings import Embedder
 from db.knowledge.documents import delete_document, save_document
 from db.knowledge.learnings import CreatedBy
 from db.knowledge.problems import Document
+from db.sql_guard import Refused, engineer_statement
 
 AGENT = "engineer"
 KINDS = {"v": "view", "m": "materialized view", "r": "table", "p": "table"}
@@ -63,10 +64,14 @@ async def ask_engineer(scope: RunScope, task: str, purpose: str) -> str:
 
 
 def changed_object(sql: str) -> tuple[str, str] | None:
-    """("recorded" | "dropped", name) for a statement that defines or drops a dash relation."""
+    """("recorded" | "dropped", name) for a statement that defines or drops a dash relation.
+
+    Parsed the way the guard parsed it, so forms plain sqlglot cannot read (view options, WITH
+    [NO] DATA, CHECK OPTION) are recorded too.
+    """
     try:
-        tree = sqlglot.parse_one(sql, dialect="postgres")
-    except sqlglot.errors.ParseError:
+        tree = engineer_statement(sql)
+    except (Refused, sqlglot.errors.SqlglotError):
         return None
     if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() in ("VIEW", "TABLE"):
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this

@@ -346,7 +346,7 @@ def _kind(sql: str) -> str:
 
 
 def _check_engineer(sql: str, catalog: Catalog) -> None:
-    tree = _engineer_statement(sql)
+    tree = engineer_statement(sql)
     if isinstance(tree, exp.Command) and str(tree.this).upper() == "REFRESH":
         _check_written(_refresh_target(tree.expression.name), catalog, creating=False)
         return
@@ -359,8 +359,11 @@ def _check_engineer(sql: str, catalog: Catalog) -> None:
             _check_written(table, catalog, creating=creating)
 
 
-def _engineer_statement(sql: str) -> exp.Expr:
+def engineer_statement(sql: str) -> exp.Expr:
     """Parse one engineer statement, first setting aside the CREATE clauses sqlglot cannot parse.
+
+    Raises Refused (or a sqlglot error) when it cannot; also used to tell which dash object an
+    allowed statement defined, so the knowledge base records it (agents/engineer.py).
 
     View options (`CREATE VIEW v WITH (security_barrier) AS ...`) and trailing clauses (`WITH [NO]
     DATA`, `WITH [LOCAL] CHECK OPTION`) are checked here word by word; the statement without them
