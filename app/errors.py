@@ -65,6 +65,16 @@ class ServiceUnavailable(DashError):
     code = "service_unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is not reachable, so this request was not carried out. Try again in a "
+            "moment; an operator can check GET /health and `dash db status`.",
+        )
+
+
 class ModelNotConfigured(ServiceUnavailable):
     code = "model_not_configured"
 

@@ -1,4 +1,5 @@
-"""Error handlers the API adds to `app.errors`: 401 with WWW-Authenticate, bad values, crashes.
+"""Error handlers the API adds to `app.errors`: 401 with WWW-Authenticate, bad values, the
+database out of reach (503 with Retry-After), crashes.
 
 Every one renders the same `{"error": {...}}` shape; an unexpected exception is a 500 in that
 shape too (logged with its traceback), never a bare text page.
@@ -10,9 +11,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 
-from app.errors import Unauthorized, error_body
+from app.errors import DatabaseUnavailable, Unauthorized, error_body
+from db.engines import database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,15 @@ def install_api_handlers(app: FastAPI) -> None:
         # e.g. a NUL character in an id: PostgreSQL text cannot hold it, so no such row can exist.
         message = "A value in the request cannot be stored or compared: " + str(exc.orig).splitlines()[0]
         return JSONResponse(error_body("invalid_input", message), status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_unreachable(exc):
+            return await _crash(request, exc)
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc.orig)
+        down = DatabaseUnavailable()
+        body = error_body(down.code, down.message)
+        return JSONResponse(body, status_code=down.status_code, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

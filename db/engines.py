@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import psycopg.conninfo
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.settings import Settings
 from db.embedded import DATABASE, EmbeddedPostgres
@@ -178,3 +180,16 @@ class Engines:
     def dispose(self) -> None:
         for engine in (self.service, self.analyst, self.engineer):
             engine.dispose()
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Does `exc` mean the database cannot be reached (down, restarting, network) rather than that
+    one statement failed? No connection at all, or SQLSTATE class 08 (connection exception) or 57P
+    (shutting down, starting up); a statement timeout (57014) is not an outage."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    state = cause.sqlstate
+    return state is None or state.startswith(("08", "57P"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, up
+from db.engines import database_unreachable
 
 cli = typer.Typer(
     name="dash",
@@ -18,4 +22,17 @@ for module in (up, db, sql, knowledge, learnings, ask, keys, schedules):
 
 
 def main() -> None:
-    cli()
+    """Run the command; a database out of reach, wherever a command meets it, is one line, exit 1."""
+    try:
+        cli()
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        typer.echo(
+            f"error: the database is not reachable ({reason}). Check DATABASE_URL and that the server"
+            " is running (`dash db status` for the embedded one).",
+            err=True,
+        )
+        sys.exit(1)

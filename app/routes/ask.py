@@ -55,7 +55,7 @@ ASK_RESPONSES: Responses = {
     **documented_errors(
         e409="session_id belongs to another user, or the run was cancelled.",
         e502="The model server failed (non-streaming only; a stream ends with run_failed).",
-        e503="No model is configured: the message names the setting.",
+        e503="No model is configured (the message names the setting), or the database is not reachable.",
     ),
 }
 

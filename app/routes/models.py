@@ -35,6 +35,7 @@ COMMON_ERRORS = documented_errors(
     e413="The request body is larger than MAX_BODY_BYTES.",
     e422="A field is invalid; the message names it.",
     e500="Dash failed unexpectedly.",
+    e503="The database is not reachable right now (`database_unavailable`; see Retry-After).",
 )
 
 

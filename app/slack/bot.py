@@ -15,6 +15,7 @@ from app.slack.events import Question, Verdict, classify, question
 from app.slack.ledger import SlackLedger
 from app.slack.progress import MIN_UPDATE_S
 from app.slack.responder import Responder
+from db.engines import database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +51,27 @@ class SlackBot:
             return
         team = body.get("team_id") or event.get("team") or "T"
         q = question(event, team)
-        if verdict is Verdict.maybe_thread and not await self._in_thread(q):
+        try:
+            if not await self._take(q, verdict, body.get("event_id") or f"{q.channel}:{event['ts']}"):
+                return
+        except Exception as exc:
+            # A question put to Dash gets told why there is no answer; a thread reply Dash may not
+            # even be part of does not.
+            if verdict is Verdict.maybe_thread or not database_unreachable(exc):
+                raise
+            log.warning("Slack: the database is unreachable, question in %s not taken", q.channel)
+            await self.responder.unavailable(q)
             return
-        if not await asyncio.to_thread(
-            self.ledger.claim, body.get("event_id") or f"{q.channel}:{event['ts']}"
-        ):
-            return  # a retry of an event already taken (here or on another replica)
-        await asyncio.to_thread(self.ledger.join_thread, team, q.channel, q.thread_ts, q.user)
         await self.responder.respond(q)
+
+    async def _take(self, q: Question, verdict: Verdict, event_id: str) -> bool:
+        """Claim the event for this replica (False: not ours to answer) and join its thread."""
+        if verdict is Verdict.maybe_thread and not await self._in_thread(q):
+            return False
+        if not await asyncio.to_thread(self.ledger.claim, event_id):
+            return False  # a retry of an event already taken (here or on another replica)
+        await asyncio.to_thread(self.ledger.join_thread, q.team, q.channel, q.thread_ts, q.user)
+        return True
 
     async def _prune(self) -> None:
         pruned = await asyncio.to_thread(self.ledger.prune)

@@ -22,6 +22,7 @@ from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
 from app.slack.progress import MIN_UPDATE_S, Status, ThreadMessage, status_line
+from db.engines import database_unreachable
 from db.store import SessionTaken
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ SORRY_RETRY = "the model is busy or unreachable."
 SORRY_OTHER = "something went wrong on my side (the details are in the Dash trace)."
 EMPTY = "Ask me a question about your data, e.g. _What was MRR last month?_"
 SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
+SORRY_NO_DATABASE = "my database is not reachable right now (an admin can check `dash db status`)."
 
 
 class Responder:
@@ -49,9 +51,15 @@ class Responder:
             await self._reply(status, final)
         except ModelNotConfigured:
             await self._apologise(status, SORRY_NO_MODEL)
-        except Exception:  # never silence: log the details, tell the user briefly
+        except Exception as exc:  # never silence: log the details, tell the user briefly
             log.exception("Slack question in %s/%s failed", q.channel, q.thread_ts)
-            await self._apologise(status, SORRY_OTHER)
+            await self._apologise(status, SORRY_NO_DATABASE if database_unreachable(exc) else SORRY_OTHER)
+
+    async def unavailable(self, q: Question) -> None:
+        """Tell the asker the database is out of reach (the question could not even be taken)."""
+        await self._apologise(
+            Status(self.client, q.channel, q.thread_ts, self.min_update_s), SORRY_NO_DATABASE
+        )
 
     async def _apologise(self, status: Status, reason: str) -> None:
         try:

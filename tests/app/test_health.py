@@ -1,4 +1,4 @@
-"""`/health` and `/ready` over real HTTP, with the database up and down."""
+"""`/health` and `/ready` over real HTTP, with the database up and down; the API when it is down."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import tempfile
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy.exc import OperationalError
 
 from app.main import create_app
 from db.embedded import EmbeddedPostgres
-from db.engines import DatabaseTarget, resolve_target
+from db.engines import DatabaseTarget, database_unreachable, resolve_target
 from tests.conftest import test_settings
 from tests.serve import serve
 
@@ -30,24 +32,44 @@ def test_health_reports_database_up_and_model_not_configured(db: DatabaseTarget,
     assert ready.json() == {"ready": True}
 
 
-def test_health_says_database_down_with_503() -> None:
+def test_database_down_is_a_503_that_says_so_everywhere() -> None:
     """A real outage: Dash on its own embedded server, which is then stopped under it."""
     home = Path(tempfile.mkdtemp(prefix="dash-h-", dir="/tmp"))
     os.chmod(home, 0o755)
     server = EmbeddedPostgres(home, fast_unsafe=True)
     try:
-        settings = test_settings(home)
+        settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
         with serve(create_app(settings, resolve_target(settings))) as base:
             assert httpx.get(f"{base}/health").status_code == 200
             server.stop()
             health = httpx.get(f"{base}/health")
             ready = httpx.get(f"{base}/ready")
+            sessions = httpx.get(f"{base}/v1/sessions")
+            asked = httpx.post(f"{base}/v1/ask", json={"message": "MRR?", "stream": False})
+            streamed = httpx.post(f"{base}/v1/ask", json={"message": "MRR?"})
     finally:
         server.destroy()
     assert health.status_code == 503
     assert health.json()["status"] == "degraded"
     assert health.json()["database"]["status"] == "down"
     assert ready.status_code == 503
+    for response in (sessions, asked, streamed):
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        error = response.json()["error"]
+        assert error["code"] == "database_unavailable"
+        assert error["message"].startswith("The database is not reachable")
+
+
+def test_what_counts_as_the_database_being_unreachable() -> None:
+    refused = psycopg.OperationalError("connection failed: Connection refused")
+    assert database_unreachable(refused)
+    assert database_unreachable(OperationalError("SELECT 1", {}, refused))
+    assert database_unreachable(psycopg.errors.AdminShutdown("terminating connection"))
+    assert database_unreachable(psycopg.errors.CannotConnectNow("the database system is starting up"))
+    assert not database_unreachable(psycopg.errors.QueryCanceled("statement timeout"))
+    assert not database_unreachable(psycopg.errors.UndefinedTable("no such table"))
+    assert not database_unreachable(ValueError("not a database error"))
 
 
 def test_unknown_route_uses_the_error_shape(db: DatabaseTarget, pg_home: Path) -> None:
