@@ -21,13 +21,13 @@ from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
+from app.sweeper import RunSweeper
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
 from db.knowledge.vectors import check_embedder
 from db.store import Store
 
-STALE_RUN_S = 120
 ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules)
 
 
@@ -60,8 +60,9 @@ def create_app(
         try:
             embedder = make_embedder(settings) if prepared else start_checks(settings, engines)
             store = Store(engines.service)
-            # A process that died mid-run left its runs "running": close them as interrupted.
-            store.recover_interrupted_runs(stale_after_s=STALE_RUN_S)
+            # A process that died mid-run left its runs "running": close them now, then keep looking.
+            app.state.sweeper = sweeper = RunSweeper(store)
+            sweeper.sweep()
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
@@ -71,7 +72,9 @@ def create_app(
             app.state.slack = build_slack(settings, app.state.deps)
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
+            sweeper.start()
             yield
+            await sweeper.close()
             await app.state.scheduler.stop()
             if app.state.slack is not None:
                 await app.state.slack.close()

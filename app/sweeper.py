@@ -1,0 +1,52 @@
+"""Closing runs whose process died, while Dash itself keeps running.
+
+Every run heartbeats while it is driven (RunRecorder, every 15 s). A process that dies mid-run
+leaves its runs `running`: start-up closes the ones a dead predecessor left, and this sweep closes
+those of a replica that died while the others live on (or of a run whose final write failed while
+the database was away), so a run never stays `running` once nothing drives it. Each closed run
+gets a final `run_failed` event (retryable), so a client following its stream stops waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from db.store import Store
+
+log = logging.getLogger(__name__)
+STALE_RUN_S = 120.0  # eight missed heartbeats: only a run nobody drives is this quiet
+SWEEP_S = 60.0
+
+
+class RunSweeper:
+    def __init__(self, store: Store, every_s: float = SWEEP_S, stale_after_s: float = STALE_RUN_S) -> None:
+        self.store, self.every_s, self.stale_after_s = store, every_s, stale_after_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def sweep(self) -> list[str]:
+        """Close every run quiet for longer than `stale_after_s`; their ids (blocking: a thread)."""
+        closed = self.store.recover_interrupted_runs(stale_after_s=self.stale_after_s)
+        if closed:
+            log.warning("closed %d run(s) that nothing drives any more: %s", len(closed), ", ".join(closed))
+        return closed
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await asyncio.to_thread(self.sweep)
+            except Exception:  # the database may be away: try again at the next round
+                log.warning(
+                    "could not look for abandoned runs; retrying in %g s", self.every_s, exc_info=True
+                )

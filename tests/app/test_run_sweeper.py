@@ -1,0 +1,42 @@
+"""A run left `running` by a process that died is closed while Dash keeps running, not only at
+the next start-up; a run that still heartbeats is left alone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from app.sweeper import RunSweeper
+from db.engines import DatabaseTarget
+from db.store import INTERRUPTED_ERROR, Store
+from tests.conftest import connect
+
+
+def test_the_sweep_closes_abandoned_runs_and_keeps_looking(db: DatabaseTarget, store: Store) -> None:
+    store.create_or_get_session("alice", "s")
+    alive = store.start_run("alice", "s", "still being answered")
+
+    async def scenario() -> None:
+        sweeper = RunSweeper(store, every_s=0.05)
+        sweeper.start()
+        try:
+            await asyncio.sleep(0.2)  # a few rounds with nothing to close
+            abandoned = store.start_run("alice", "s", "asked on a replica that then died")
+            with connect(db, "service") as conn:
+                conn.execute(
+                    "UPDATE ai.runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = %s",
+                    (abandoned.id,),
+                )
+            deadline = time.monotonic() + 10
+            while (run := store.get_run("alice", abandoned.id)) and run.status == "running":
+                assert time.monotonic() < deadline, "the sweep never closed the abandoned run"
+                await asyncio.sleep(0.05)
+            assert (run.status, run.error) == ("interrupted", INTERRUPTED_ERROR)
+            events = store.events_after("alice", abandoned.id, 0)
+            assert events and events[-1].type == "run_failed" and events[-1].payload["retryable"]
+        finally:
+            await sweeper.close()
+
+    asyncio.run(scenario())
+    still = store.get_run("alice", alive.id)
+    assert still is not None and still.status == "running"
