@@ -6,7 +6,8 @@
         await rec.emit(RunCompleted(answer, sql, usage))
 
 Guarantees: every event is stored in emit order; answer chunks (ContentDelta) are coalesced
-into fewer rows without losing text; the run always ends completed, failed or cancelled — an
+into fewer rows without losing text (if a background write of them fails, the next `emit` raises
+that error, so the run stops rather than go on unrecorded); the run always ends completed, failed or cancelled — an
 exception in the body fails it with the message, cancellation cancels it, and a body that ends
 without a final event fails it. Database calls run in a thread and each is one short
 transaction, so neither the event loop nor a connection waits on the model.
@@ -81,6 +82,7 @@ class RunRecorder:
         self._background: set[asyncio.Task[None]] = set()
         self._flush_timer: asyncio.Task[None] | None = None
         self._cancel_requested = False
+        self._failure: Exception | None = None  # a background write failed: the next emit raises it
         self._task: asyncio.Task[Any] | None = None
         self._started = time.monotonic()
         self.run: RunRecord | None = None
@@ -115,6 +117,8 @@ class RunRecorder:
         """Record one event. Deltas are buffered; anything else flushes them first, keeping order."""
         if self.finished:
             raise RuntimeError(f"Run {self.run_id} already ended ({self.status}); no more events.")
+        if self._failure is not None:  # nothing more can be stored: stop the run with the cause
+            raise self._failure
         if isinstance(event, ContentDelta):
             await self._buffer(event.text)
             return
@@ -167,9 +171,13 @@ class RunRecorder:
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._flush_interval_s)
-        async with self._lock:
-            if not self.finished:
-                await self._flush_locked()
+        try:
+            async with self._lock:
+                if not self.finished:
+                    await self._flush_locked()
+        except Exception as exc:  # e.g. the database went away mid-answer
+            log.warning("run %s: answer text could not be stored: %s", self.run_id, exc)
+            self._failure = exc
 
     async def _flush_locked(self) -> None:
         if self._deltas:

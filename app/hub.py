@@ -104,6 +104,8 @@ class RunHub:
             await pump
         try:
             await asyncio.shield(live.refresh())  # the final events, stored before ask() returned
+        except Exception:  # its followers still end (each stream says it stopped short)
+            log.warning("could not read the last events of run %s", live.run_id, exc_info=True)
         finally:
             live.close()
             self.live.pop(live.run_id, None)

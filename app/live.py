@@ -26,6 +26,8 @@ POLL_S = 0.5
 
 
 class EventSource(Protocol):
+    run_id: str
+
     async def next_batch(self, after: int, timeout: float) -> tuple[list[EventRecord], bool]:
         """Events with id > `after` (waiting up to `timeout` for some) and whether the run ended."""
         ...
@@ -55,7 +57,10 @@ class LiveRun:
             if not self._urgent:
                 await asyncio.sleep(DELTA_WAIT_S)
             self._urgent = False
-            await self.refresh()
+            try:
+                await self.refresh()
+            except Exception:  # e.g. the database is away: the next poke tries again
+                log.warning("could not read the new events of run %s", self.run_id, exc_info=True)
 
     async def refresh(self) -> None:
         async with self._lock:

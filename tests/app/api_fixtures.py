@@ -93,7 +93,8 @@ def parse_sse(lines: Iterator[str]) -> Iterator[Sse]:
             yield Sse(None, None, None, comment=True)
         elif line == "":
             if fields:
-                yield Sse(int(fields["id"]), fields.get("event"), json.loads(fields.get("data", "null")))
+                event_id = int(fields["id"]) if "id" in fields else None  # the closing `error` has none
+                yield Sse(event_id, fields.get("event"), json.loads(fields.get("data", "null")))
             fields = {}
         else:
             name, _, value = line.partition(":")

@@ -13,7 +13,9 @@ from sqlalchemy.exc import OperationalError
 from app.main import create_app
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, database_unreachable, resolve_target
+from tests.app.api_fixtures import parse_sse
 from tests.conftest import test_settings
+from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
 
 
@@ -77,3 +79,32 @@ def test_unknown_route_uses_the_error_shape(db: DatabaseTarget, pg_home: Path) -
         response = httpx.get(f"{base}/nope")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_stream_cut_off_by_the_database_ends_with_an_error_event_not_silence() -> None:
+    """The answer is streaming when the database goes away: the stream ends with an `error` event
+    that says why and how to resume, instead of hanging or just stopping."""
+    home = Path(tempfile.mkdtemp(prefix="dash-h-", dir="/tmp"))
+    os.chmod(home, 0o755)
+    server = EmbeddedPostgres(home, fast_unsafe=True)
+    try:
+        with FakeModelServer() as model:
+            model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
+            settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
+            with serve(create_app(settings, resolve_target(settings))) as base:
+                received = []
+                with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
+                    for event in parse_sse(response.iter_lines()):
+                        if event.comment:
+                            continue
+                        received.append(event)
+                        if event.event == "content_delta" and len(received) == 3:
+                            server.stop()
+    finally:
+        server.destroy()
+    assert received[0].event == "run_started"
+    last = received[-1]
+    assert (last.event, last.id) == ("error", None)
+    assert last.data is not None and last.data["code"] in ("database_unavailable", "stream_interrupted")
+    assert last.data["run_id"] == received[0].data["run_id"]  # type: ignore[index]
+    assert "Last-Event-ID" in last.data["message"]
