@@ -20,7 +20,8 @@ HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # For the OpenAPI document: what a streaming response looks like.
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A `text/event-stream` of typed run events; the last one ends the run.",
+        "description": "A `text/event-stream` of typed run events; the last one ends the run. A stream"
+        " that cannot get there ends with an `error` event (no id) saying why and how to resume.",
         "content": {
             "text/event-stream": {
                 "schema": {"type": "string"},
