@@ -84,7 +84,9 @@ def run(name: Annotated[str, typer.Argument(help="The schedule to run now.")]) -
     """Run a schedule once, now, in this process; prints the outcome (exit 1 when it failed)."""
     scheduler = _scheduler()
     schedule = _find(scheduler, name)
-    claim = scheduler.store.claim(schedule.id, utcnow(), trigger="manual", replica="cli", next_run_at=None)
+    claim = scheduler.store.claim(
+        schedule.id, utcnow(), trigger="manual", replica=f"cli@{scheduler.replica}", next_run_at=None
+    )
     assert claim is not None
     result = asyncio.run(scheduler.execute(schedule, claim))
     typer.echo(
