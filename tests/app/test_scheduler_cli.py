@@ -24,7 +24,9 @@ def test_add_run_now_and_history(db: DatabaseTarget, tmp_path: Path, monkeypatch
     assert added.exit_code == 0, added.output
     assert ran.exit_code == 0, ran.output
     outcome = json.loads(ran.output.splitlines()[-1])
-    assert outcome["status"] == "succeeded" and outcome["output"]["value"] == 12 and outcome["output"]["alert"]
+    assert (
+        outcome["status"] == "succeeded" and outcome["output"]["value"] == 12 and outcome["output"]["alert"]
+    )
     assert history.exit_code == 0 and " succeeded " in history.output
     with connect(db, "service") as conn:
         row = conn.execute("SELECT trigger, replica FROM ai.schedule_runs").fetchone()
