@@ -115,13 +115,19 @@ def build_indexes(engine: Engine) -> float:
 
 
 def _load_learnings(
-    conn: psycopg.Connection, rng: random.Random, nprng: np.random.Generator, n: int, dim: int
+    conn: psycopg.Connection,
+    rng: random.Random,
+    nprng: np.random.Generator,
+    n: int,
+    dim: int,
+    owner: str | None = None,
 ) -> None:
+    """n learnings: a tenth global, the rest spread over 500 users (all `owner`'s when given)."""
     conn.execute("CREATE TEMP TABLE l (title text, learning text, namespace text, embedding vector)")
     with conn.cursor().copy("COPY l FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(["text", "text", "text", "vector"])
         for i, vec in enumerate(unit_vectors(nprng, n, dim)):
-            namespace = "global" if i % 10 == 0 else f"user:u{i % 500}"
+            namespace = f"user:{owner}" if owner else "global" if i % 10 == 0 else f"user:u{i % 500}"
             copy.write_row((sentence(rng, 6), sentence(rng, 40), namespace, vec))
     conn.execute(
         "INSERT INTO ai.learnings (title, learning, namespace, embedding, tsv) SELECT title, learning, namespace,"
@@ -135,12 +141,14 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ms):6.2f} ms   p95 {p95:6.2f} ms   (n={len(ms)})"
 
 
-def time_searches(engine: object, embedder: object, rounds: int, **kwargs: object) -> list[float]:
+def time_searches(
+    engine: object, embedder: object, rounds: int, user: str | None = None, **kwargs: object
+) -> list[float]:
     samples = []
     for i in range(rounds):
         query = QUERIES[i % len(QUERIES)]
         started = time.perf_counter()
-        search(engine, embedder, query, user_id=f"u{i % 500}", **kwargs)  # type: ignore[arg-type]
+        search(engine, embedder, query, user_id=user or f"u{i % 500}", **kwargs)  # type: ignore[arg-type]
         samples.append(time.perf_counter() - started)
     return samples
 
@@ -165,6 +173,9 @@ def main() -> None:
     parser.add_argument("--learnings", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--ef-search", type=int, default=Settings().search_ef_search, help="HNSW ef_search")
+    parser.add_argument(
+        "--heavy-user", type=int, default=5_000, help="then give one user this many learnings of their own"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cpus, python {platform.python_version()}, {platform.platform()}")
     home = Path(tempfile.mkdtemp(prefix="dash-bench-", dir="/tmp"))
@@ -206,7 +217,24 @@ def run(server: EmbeddedPostgres, home: Path, args: argparse.Namespace) -> None:
     print(
         f"search hybrid (with query embedding): {percentiles(time_searches(engine, model, args.rounds, ef_search=args.ef_search))}"
     )
+    if args.heavy_user:
+        heavy_user(target, engine, cached, args)
     engine.dispose()
+
+
+def heavy_user(
+    target: DatabaseTarget, engine: Engine, embedder: PrecomputedEmbedder, args: argparse.Namespace
+) -> None:
+    """A user's own learnings are compared exactly (no index): what that costs for a prolific user."""
+    with psycopg.connect(service_dsn(target)) as conn:
+        register_vector(conn)
+        _load_learnings(
+            conn, random.Random(11), np.random.default_rng(11), args.heavy_user, embedder.dimension, "heavy"
+        )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE ai.learnings"))
+    samples = time_searches(engine, embedder, args.rounds, user="heavy", ef_search=args.ef_search)
+    print(f"search hybrid, a user with {args.heavy_user} learnings of their own: {percentiles(samples)}")
 
 
 if __name__ == "__main__":
