@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import psycopg
+import psycopg.sql
 from sqlalchemy import Engine, event
 
 from app.settings import Settings
@@ -189,14 +190,10 @@ def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Out
 def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) -> None:
     """One round trip of our own fixed SQL (the simple protocol takes several statements)."""
     # psycopg opens the transaction here, so READ ONLY comes before any query. search_path is
-    # pinned to what the guard resolved names with, whatever the role's default says by now (any
-    # role may ALTER ROLE itself SET search_path; only the guard stops that statement).
+    # pinned to what the guard resolved names with, whatever the role's default says by now.
     # The engineer acts as its NOLOGIN owner role (set at connection start; pinned again here).
-    mode = (
-        f'SET LOCAL ROLE "{engineer_owner(conn.info.user)}"; '
-        if role == "engineer"
-        else "SET TRANSACTION READ ONLY; "
-    )
+    owner = psycopg.sql.Identifier(engineer_owner(conn.info.user)).as_string(conn)
+    mode = f"SET LOCAL ROLE {owner}; " if role == "engineer" else "SET TRANSACTION READ ONLY; "
     path = SEARCH_PATHS.get(role, SEARCH_PATHS["analyst"])
     conn.execute(
         f"{mode}SET LOCAL search_path = {path}; "  # type: ignore[arg-type]

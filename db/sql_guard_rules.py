@@ -310,7 +310,7 @@ NODE_REASONS: tuple[tuple[type[exp.Expr], str], ...] = (
     (
         exp.Property,
         "table and view options (WITH (...), TABLESPACE, USING ...) are not allowed; only a plain view "
-        "may take WITH (security_barrier | security_invoker | check_option = local), right before AS",
+        "may take WITH (security_barrier | security_invoker | check_option = local | cascaded), right before AS",
     ),
 )
 

@@ -159,10 +159,12 @@ def engineer_statement(sql: str) -> exp.Expr:
     must parse as the kind of CREATE they belong to, and is then checked like any other.
     """
     tokens = tokenize(sql)
-    if tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
         tokens = tokens[:-1]
     words = [_word(t) for t in tokens]
-    if words[:1] != ["CREATE"]:
+    # A `;` left inside means more than one statement: refuse that before reading any clause, or
+    # `CREATE VIEW ... ; WITH CHECK OPTION` would pass with its tail set aside.
+    if words[:1] != ["CREATE"] or any(t.token_type == TokenType.SEMICOLON for t in tokens):
         return one_statement(sql)
     clause = next((c for c in TRAILING_CLAUSES if tuple(words[-len(c) :]) == c), ())
     end = len(tokens) - len(clause)

@@ -5,7 +5,8 @@ through this process) turns each enabled schedule into an AsyncIOScheduler cron 
 is due. A cron job firing and `sync()` both go through `fire_due()`: `plan_firing()` decides, and
 `ScheduleStore.claim()` lets exactly one replica run each scheduled time. Tasks run in their own
 asyncio tasks, so a slow or failing one never holds up the scheduler or later firings. A running
-task holds a lease (`lease.py`); each sync also marks the runs of replicas that died as interrupted.
+task holds a lease (`lease.py`); the periodic sync (not the one after a change) also marks the runs
+of replicas that died as interrupted.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class SchedulerService:
             job_defaults={"coalesce": True, "misfire_grace_time": int(self.grace_s), "max_instances": 3},
         )
         self._scheduler.add_job(
-            self.sync, "interval", seconds=self.sync_s, id=SYNC_JOB, next_run_time=utcnow()
+            self._periodic, "interval", seconds=self.sync_s, id=SYNC_JOB, next_run_time=utcnow()
         )
         self._scheduler.start()
 
@@ -88,12 +89,16 @@ class SchedulerService:
     def running(self) -> bool:
         return self._scheduler is not None and self._scheduler.running
 
-    async def sync(self) -> None:
-        """Recover lost runs, mirror the enabled schedules into APScheduler jobs, fire whatever is due."""
+    async def _periodic(self) -> None:
+        """Every SCHEDULER_SYNC_S (and at start): recover lost runs, then sync."""
         try:
             await self.recover_lost_runs()
         except Exception:  # firing what is due matters more than tidying history
             log.exception("could not look for schedule runs lost with a stopped replica")
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Mirror the enabled schedules into APScheduler jobs and fire whatever is due."""
         schedules = await asyncio.to_thread(self.store.list_schedules, enabled_only=True)
         if self._scheduler is not None:
             self._mirror(self._scheduler, schedules)
@@ -161,6 +166,7 @@ class SchedulerService:
             result = await TASKS[schedule.task](self.env, schedule)
             output = await publish(self.store, self.env.deliverer, run, result)
         except asyncio.CancelledError:
+            # Blocking on purpose: at shutdown nothing may be awaited any more, and this must land.
             stopped = f"replica {self.replica} was shut down while running this"
             self.store.finish(run.id, "interrupted", error=f"{stopped}; the next firing runs as scheduled")
             raise

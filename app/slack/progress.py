@@ -59,4 +59,4 @@ class Status(ThreadMessage):
         if self.ts is None or time.monotonic() - self.shown_at < self.min_interval_s:
             return
         self.shown_at = time.monotonic()
-        await self.client.chat_update(channel=self.channel, ts=self.ts, text=text)
+        await self.put(text)

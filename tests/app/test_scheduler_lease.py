@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.scheduling.lease import lease_s
 from db.engines import DatabaseTarget
 from tests.app.scheduler_helpers import (
     CHECK,
@@ -26,7 +27,7 @@ from tests.app.scheduler_helpers import (
 )
 from tests.conftest import cli_settings, connect
 
-LEASE_S = 3 * HEARTBEAT_S
+LEASE_S = lease_s(HEARTBEAT_S)
 LOST = "replica dead-host:1 stopped while running this (no heartbeat since "
 
 

@@ -29,9 +29,6 @@ from tests.conftest import TEMPLATE, cli_environment
 from tests.db.test_sql_guard import load_cases
 
 LAYER_LIMITS = SqlLimits(max_rows=50, statement_timeout_ms=500, lock_timeout_ms=200)
-# Any role may ALTER ROLE itself SET ...; PostgreSQL has no privilege to take that away, so only
-# the guard stops these. Execution pins search_path and timeouts per statement regardless, and
-# bootstrap re-applies every role setting on start-up.
 # PostgreSQL lets any role alter its own session defaults. The engineer acts as a NOLOGIN owner
 # role, so such a change reaches no session (checked by the session probe); bootstrap clears it.
 INERT = {"alter-role-current-user"}
