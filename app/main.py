@@ -21,7 +21,7 @@ from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
-from app.sweeper import RunSweeper
+from app.sweeper import Sweeper
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
@@ -60,9 +60,6 @@ def create_app(
         try:
             embedder = make_embedder(settings) if prepared else start_checks(settings, engines)
             store = Store(engines.service)
-            # A process that died mid-run left its runs "running": close them now, then keep looking.
-            app.state.sweeper = sweeper = RunSweeper(store)
-            sweeper.sweep()
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
@@ -70,6 +67,10 @@ def create_app(
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
             app.state.slack = build_slack(settings, app.state.deps)
+            # A process that died mid-run left its runs "running": close them now, then keep looking.
+            ledger = app.state.slack.ledger if app.state.slack is not None else None
+            app.state.sweeper = sweeper = Sweeper(store, ledger)
+            sweeper.sweep()
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
             sweeper.start()

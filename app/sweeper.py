@@ -1,10 +1,11 @@
-"""Closing runs whose process died, while Dash itself keeps running.
+"""Housekeeping every minute on each replica: close runs whose process died; prune Slack claims.
 
 Every run heartbeats while it is driven (RunRecorder, every 15 s). A process that dies mid-run
 leaves its runs `running`: start-up closes the ones a dead predecessor left, and this sweep closes
 those of a replica that died while the others live on (or of a run whose final write failed while
 the database was away), so a run never stays `running` once nothing drives it. Each closed run
 gets a final `run_failed` event (retryable), so a client following its stream stops waiting.
+With Slack on, event claims older than the retention (app/slack/ledger.py) go in the same round.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 
+from app.slack.ledger import SlackLedger
 from db.store import Store
 
 log = logging.getLogger(__name__)
@@ -20,9 +22,16 @@ STALE_RUN_S = 120.0  # eight missed heartbeats: only a run nobody drives is this
 SWEEP_S = 60.0
 
 
-class RunSweeper:
-    def __init__(self, store: Store, every_s: float = SWEEP_S, stale_after_s: float = STALE_RUN_S) -> None:
-        self.store, self.every_s, self.stale_after_s = store, every_s, stale_after_s
+class Sweeper:
+    def __init__(
+        self,
+        store: Store,
+        ledger: SlackLedger | None = None,
+        every_s: float = SWEEP_S,
+        stale_after_s: float = STALE_RUN_S,
+    ) -> None:
+        self.store, self.ledger = store, ledger
+        self.every_s, self.stale_after_s = every_s, stale_after_s
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -35,10 +44,12 @@ class RunSweeper:
                 await self._task
 
     def sweep(self) -> list[str]:
-        """Close every run quiet for longer than `stale_after_s`; their ids (blocking: a thread)."""
+        """One round (blocking: run it in a thread); the ids of the runs it closed."""
         closed = self.store.recover_interrupted_runs(stale_after_s=self.stale_after_s)
         if closed:
             log.warning("closed %d run(s) that nothing drives any more: %s", len(closed), ", ".join(closed))
+        if self.ledger is not None and (pruned := self.ledger.prune()):
+            log.info("pruned %d old Slack event claims", pruned)
         return closed
 
     async def _loop(self) -> None:

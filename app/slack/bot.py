@@ -35,12 +35,7 @@ class SlackBot:
         self.app.event("message")(self._on_event)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        self._spawn(self.handle(body, event, context.bot_user_id), "an event could not be handled")
-        if self.ledger.prune_due():  # old claims go in a task of their own: no answer waits for it
-            self._spawn(self._prune(), "old event claims could not be pruned")
-
-    def _spawn(self, work: Awaitable[None], failure: str) -> None:
-        task = asyncio.create_task(self._logged(work, failure))
+        task = asyncio.create_task(self._logged(self.handle(body, event, context.bot_user_id)))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -73,16 +68,12 @@ class SlackBot:
         await asyncio.to_thread(self.ledger.join_thread, q.team, q.channel, q.thread_ts, q.user)
         return True
 
-    async def _prune(self) -> None:
-        pruned = await asyncio.to_thread(self.ledger.prune)
-        log.info("Slack: pruned %d old event claims", pruned)
-
     @staticmethod
-    async def _logged(work: Awaitable[None], failure: str) -> None:
+    async def _logged(work: Awaitable[None]) -> None:
         try:
             await work
         except Exception:  # e.g. the database is down before a status could be posted
-            log.exception("Slack: %s", failure)
+            log.exception("Slack: an event could not be handled")
 
     async def _in_thread(self, q: Question) -> bool:
         return await asyncio.to_thread(self.ledger.in_thread, q.team, q.channel, q.thread_ts)

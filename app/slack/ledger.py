@@ -2,17 +2,15 @@
 
 Both are single-statement transactions, so they hold across replicas sharing the database: the
 first replica to insert an event id runs it; a retry (same id) finds the row and does nothing.
-Slack retries within minutes, so claims older than a few days protect nothing and are pruned.
+Slack retries within minutes, so claims older than a few days protect nothing: the sweeper
+(app/sweeper.py) prunes them.
 """
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import Engine, text
 
 RETENTION_DAYS = 3
-PRUNE_EVERY_S = 3600.0
 
 CLAIM = text("INSERT INTO ai.slack_events (event_id) VALUES (:id) ON CONFLICT DO NOTHING RETURNING event_id")
 JOIN = text(
@@ -26,20 +24,8 @@ KNOWN = text(
 
 
 class SlackLedger:
-    def __init__(self, engine: Engine, prune_every_s: float = PRUNE_EVERY_S) -> None:
-        self.engine, self.prune_every_s = engine, prune_every_s
-        self.next_prune = 0.0  # monotonic seconds: the first event after start-up prunes
-
-    def prune_due(self) -> bool:
-        """True at most once per `prune_every_s` in this process (the caller then runs `prune`).
-
-        In memory and instant, so it may sit on the ack path; the DELETE itself must not.
-        """
-        now = time.monotonic()
-        if now < self.next_prune:
-            return False
-        self.next_prune = now + self.prune_every_s
-        return True
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def prune(self) -> int:
         """Forget claims older than RETENTION_DAYS (an index range scan); how many went."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from app.sweeper import RunSweeper
+from app.sweeper import Sweeper
 from db.engines import DatabaseTarget
 from db.store import INTERRUPTED_ERROR, Store
 from tests.conftest import connect
@@ -17,7 +17,7 @@ def test_the_sweep_closes_abandoned_runs_and_keeps_looking(db: DatabaseTarget, s
     alive = store.start_run("alice", "s", "still being answered")
 
     async def scenario() -> None:
-        sweeper = RunSweeper(store, every_s=0.05)
+        sweeper = Sweeper(store, every_s=0.05)
         sweeper.start()
         try:
             await asyncio.sleep(0.2)  # a few rounds with nothing to close
