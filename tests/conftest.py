@@ -51,6 +51,18 @@ def pg_home() -> Iterator[Path]:
         server.destroy()
 
 
+@pytest.fixture
+def own_server() -> Iterator[EmbeddedPostgres]:
+    """A server of this test's own (not started: Dash starts it), for tests that stop it under Dash."""
+    home = Path(tempfile.mkdtemp(prefix="dash-o-", dir="/tmp"))
+    os.chmod(home, 0o755)
+    server = EmbeddedPostgres(home, fast_unsafe=True)
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
 @pytest.fixture(scope="session")
 def pg_server(pg_home: Path) -> DatabaseTarget:
     """The session's server, with a bootstrapped template database holding the sample data."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -34,23 +32,18 @@ def test_health_reports_database_up_and_model_not_configured(db: DatabaseTarget,
     assert ready.json() == {"ready": True}
 
 
-def test_database_down_is_a_503_that_says_so_everywhere() -> None:
+def test_database_down_is_a_503_that_says_so_everywhere(own_server: EmbeddedPostgres) -> None:
     """A real outage: Dash on its own embedded server, which is then stopped under it."""
-    home = Path(tempfile.mkdtemp(prefix="dash-h-", dir="/tmp"))
-    os.chmod(home, 0o755)
-    server = EmbeddedPostgres(home, fast_unsafe=True)
-    try:
-        settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
-        with serve(create_app(settings, resolve_target(settings))) as base:
-            assert httpx.get(f"{base}/health").status_code == 200
-            server.stop()
-            health = httpx.get(f"{base}/health")
-            ready = httpx.get(f"{base}/ready")
-            sessions = httpx.get(f"{base}/v1/sessions")
-            asked = httpx.post(f"{base}/v1/ask", json={"message": "MRR?", "stream": False})
-            streamed = httpx.post(f"{base}/v1/ask", json={"message": "MRR?"})
-    finally:
-        server.destroy()
+    server, home = own_server, own_server.home
+    settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
+    with serve(create_app(settings, resolve_target(settings))) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+        server.stop()
+        health = httpx.get(f"{base}/health")
+        ready = httpx.get(f"{base}/ready")
+        sessions = httpx.get(f"{base}/v1/sessions")
+        asked = httpx.post(f"{base}/v1/ask", json={"message": "MRR?", "stream": False})
+        streamed = httpx.post(f"{base}/v1/ask", json={"message": "MRR?"})
     assert health.status_code == 503
     assert health.json()["status"] == "degraded"
     assert health.json()["database"]["status"] == "down"
@@ -81,27 +74,24 @@ def test_unknown_route_uses_the_error_shape(db: DatabaseTarget, pg_home: Path) -
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_a_stream_cut_off_by_the_database_ends_with_an_error_event_not_silence() -> None:
+def test_a_stream_cut_off_by_the_database_ends_with_an_error_event_not_silence(
+    own_server: EmbeddedPostgres,
+) -> None:
     """The answer is streaming when the database goes away: the stream ends with an `error` event
     that says why and how to resume, instead of hanging or just stopping."""
-    home = Path(tempfile.mkdtemp(prefix="dash-h-", dir="/tmp"))
-    os.chmod(home, 0o755)
-    server = EmbeddedPostgres(home, fast_unsafe=True)
-    try:
-        with FakeModelServer() as model:
-            model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
-            settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
-            with serve(create_app(settings, resolve_target(settings))) as base:
-                received = []
-                with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
-                    for event in parse_sse(response.iter_lines()):
-                        if event.comment:
-                            continue
-                        received.append(event)
-                        if event.event == "content_delta" and len(received) == 3:
-                            server.stop()
-    finally:
-        server.destroy()
+    server, home = own_server, own_server.home
+    with FakeModelServer() as model:
+        model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
+        settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
+        with serve(create_app(settings, resolve_target(settings))) as base:
+            received = []
+            with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
+                for event in parse_sse(response.iter_lines()):
+                    if event.comment:
+                        continue
+                    received.append(event)
+                    if event.event == "content_delta" and len(received) == 3:
+                        server.stop()
     assert received[0].event == "run_started"
     last = received[-1]
     assert (last.event, last.id) == ("error", None)

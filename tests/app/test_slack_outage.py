@@ -3,10 +3,7 @@ was acknowledged, and nothing else is posted."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
@@ -19,37 +16,33 @@ from tests.fakes.slack_web import fake_slack_web
 from tests.serve import serve
 
 
-def test_a_question_while_the_database_is_down_gets_an_apology_in_its_thread() -> None:
-    home = Path(tempfile.mkdtemp(prefix="dash-s-", dir="/tmp"))
-    os.chmod(home, 0o755)
-    server = EmbeddedPostgres(home, fast_unsafe=True)
-    try:
-        with fake_slack_web() as slack:
-            settings = test_settings(
-                home,
-                openai_base_url="http://127.0.0.1:9/v1",  # never reached
-                slack_bot_token="xoxb-test",
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_url=slack.api_url,
-            )
-            app = create_app(settings, resolve_target(settings))
-            with serve(app) as base:
-                server.stop()
-                for event, event_id in [
-                    (mention("What is MRR?", ts="500.0001"), "Ev1"),
-                    (reply("and churn?", thread_ts="600.0001"), "Ev2"),  # Dash may not be in it
-                ]:
-                    body = envelope(event, event_id)
-                    acked = httpx.post(f"{base}/slack/events", content=body, headers=signed_headers(body))
-                    assert acked.status_code == 200
-                deadline = time.monotonic() + 20
-                while app.state.slack.tasks and time.monotonic() < deadline:
-                    time.sleep(0.05)
-            posted = [
-                (c.params["channel"], c.params.get("thread_ts"), c.params["text"]) for c in slack.posted()
-            ]
-    finally:
-        server.destroy()
+def test_a_question_while_the_database_is_down_gets_an_apology_in_its_thread(
+    own_server: EmbeddedPostgres,
+) -> None:
+    server, home = own_server, own_server.home
+    with fake_slack_web() as slack:
+        settings = test_settings(
+            home,
+            openai_base_url="http://127.0.0.1:9/v1",  # never reached
+            slack_bot_token="xoxb-test",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+        )
+        app = create_app(settings, resolve_target(settings))
+        with serve(app) as base:
+            server.stop()
+            for event, event_id in [
+                (mention("What is MRR?", ts="500.0001"), "Ev1"),
+                (reply("and churn?", thread_ts="600.0001"), "Ev2"),  # Dash may not be in it
+            ]:
+                body = envelope(event, event_id)
+                acked = httpx.post(f"{base}/slack/events", content=body, headers=signed_headers(body))
+                assert acked.status_code == 200
+            deadline = time.monotonic() + 20
+            while app.state.slack.tasks:
+                assert time.monotonic() < deadline, "Slack answers still running"
+                time.sleep(0.05)
+        posted = [(c.params["channel"], c.params.get("thread_ts"), c.params["text"]) for c in slack.posted()]
     assert posted == [
         (
             "C1",
