@@ -6,13 +6,18 @@ and SLACK_SIGNING_SECRET are set, else None; the route then answers 404.
 
 from __future__ import annotations
 
+import json
+import time
+
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from agents.scope import Deps
-from app.errors import NotFound
+from app.errors import NotFound, error_body
 from app.settings import Settings
 from app.slack.bot import SlackBot
+from app.slack.verify import refusal
 
 __all__ = ["SlackBot", "build_slack", "router"]
 
@@ -36,4 +41,20 @@ async def slack_events(request: Request) -> Response:
     bot: SlackBot | None = getattr(request.app.state, "slack", None)
     if bot is None:
         raise NotFound("Slack is not enabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
-    return await AsyncSlackRequestHandler(bot.app).handle(request)
+    refused = refusal(request.headers, await request.body(), bot.signing_secret, time.time())
+    if refused is not None:
+        raise refused.error()
+    return _in_dash_shape(await AsyncSlackRequestHandler(bot.app).handle(request))
+
+
+def _in_dash_shape(response: Response) -> Response:
+    """Bolt's own refusals (e.g. 404 for an event no listener takes) in Dash's one error shape."""
+    if response.status_code < 400:
+        return response
+    try:
+        said = json.loads(bytes(response.body)).get("error", "")
+    except (ValueError, AttributeError):
+        said = ""
+    code = {401: "unauthorized", 404: "not_found"}.get(response.status_code, "http_error")
+    message = f"Slack request not handled{': ' + said if said else ''}."
+    return JSONResponse(error_body(code, message), status_code=response.status_code)

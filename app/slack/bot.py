@@ -25,6 +25,7 @@ class SlackBot:
 
     def __init__(self, deps: Deps, token: str, signing_secret: str, api_url: str, **kw: Any) -> None:
         self.client = AsyncWebClient(token=token, base_url=api_url)
+        self.signing_secret = signing_secret  # the route verifies requests before Bolt (verify.py)
         self.ledger = SlackLedger(deps.store.engine)
         self.responder = Responder(deps, self.client, kw.get("min_update_s", MIN_UPDATE_S))
         self.tasks: set[asyncio.Task[None]] = set()
