@@ -20,7 +20,7 @@ from app.scheduling import ScheduleExists, SchedulerService, first_run
 from app.scheduling.forms import ScheduleChanges, ScheduleForm
 from app.scheduling.records import Schedule
 
-router = APIRouter(prefix="/schedules", tags=["schedules"])
+router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
 
 
 def _scheduler(request: Request) -> SchedulerService:

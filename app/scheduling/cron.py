@@ -12,12 +12,15 @@ next time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+# Dates and weekdays of the Gregorian calendar repeat every 400 years (146,097 days, a whole number
+# of weeks): a cron with no firing within one cycle never fires.
+CALENDAR_CYCLE = timedelta(days=146_097)
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 FIELDS = "minute hour day-of-month month day-of-week"
 
@@ -47,8 +50,8 @@ def parse_timezone(name: str) -> ZoneInfo:
         ) from None
 
 
-def parse_cron(expr: str, timezone: str = "UTC") -> CronTrigger:
-    """A trigger for the 5-field cron `expr` in `timezone`; ValueError saying what is wrong."""
+def parse_cron(expr: str, timezone: str = "UTC", end: datetime | None = None) -> CronTrigger:
+    """A trigger for the 5-field cron `expr` in `timezone` (none after `end`); ValueError saying what is wrong."""
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"a cron expression has 5 fields ({FIELDS}); {expr!r} has {len(fields)}")
@@ -56,10 +59,27 @@ def parse_cron(expr: str, timezone: str = "UTC") -> CronTrigger:
     tz = parse_timezone(timezone)
     try:
         return CronTrigger(
-            minute=minute, hour=hour, day=day, month=month, day_of_week=cron_weekdays(weekday), timezone=tz
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=cron_weekdays(weekday),
+            timezone=tz,
+            end_date=end,
         )
     except ValueError as exc:
         raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
+
+
+def check_fires(expr: str, now: datetime | None = None) -> CronTrigger:
+    """`parse_cron(expr)`, also refusing a cron no date matches (30 February): it would never run."""
+    now = now or datetime.now(UTC)
+    if next_fire(parse_cron(expr, end=now + CALENDAR_CYCLE), now) is None:
+        raise ValueError(
+            f"cron expression {expr!r} never fires: no date matches its day-of-month, month and"
+            " day-of-week (e.g. 30 February, or 31 April); check those fields"
+        )
+    return parse_cron(expr)
 
 
 def cron_weekdays(field: str) -> str:

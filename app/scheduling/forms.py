@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from app.scheduling.cron import parse_cron, parse_timezone
+from app.scheduling.cron import check_fires, parse_timezone
 from app.scheduling.payloads import validate_payload
 from app.scheduling.records import ScheduleSpec, Task
 
 
 class ScheduleForm(BaseModel):
+    # A misspelt field would otherwise be dropped and the schedule saved without it.
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
     cron: str = Field(description="5 fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday).")
     timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
@@ -27,7 +30,7 @@ class ScheduleForm(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        parse_cron(value)
+        check_fires(value)
         return " ".join(value.split())
 
     @field_validator("timezone")
@@ -53,13 +56,27 @@ class ScheduleForm(BaseModel):
 
 
 class ScheduleChanges(BaseModel):
-    """A partial update: only the fields given change; the merged schedule is validated as a form."""
+    """A partial update: only the fields given change; the merged schedule is validated as a form.
 
+    `name` and `task` are refused (a schedule's history and reports belong to what it was); any
+    other unknown field too, rather than answering 200 and changing nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: SkipJsonSchema[Any] = None
+    task: SkipJsonSchema[Any] = None
     cron: str | None = None
     timezone: str | None = None
     payload: dict[str, Any] | None = None
     enabled: bool | None = None
     description: str | None = None
 
+    @field_validator("name", "task", mode="before")
+    @classmethod
+    def _fixed(cls, value: Any, info: ValidationInfo) -> Any:
+        raise ValueError(
+            f"a schedule's {info.field_name} cannot be changed: create a new schedule (and delete this one)"
+        )
+
     def merged(self, current: dict[str, Any]) -> dict[str, Any]:
-        return current | self.model_dump(exclude_none=True)
+        return current | self.model_dump(exclude_none=True, exclude={"name", "task"})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from db.sql_guard import check_analyst
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -44,6 +47,22 @@ class SqlCheckPayload(BaseModel):
     threshold: float
     message: str = "Metric check triggered"
     channel: str | None = None
+
+    @field_validator("sql")
+    @classmethod
+    def _guarded(cls, sql: str) -> str:
+        """Refused now, with the guard's reason, rather than at every firing."""
+        decision = check_analyst(sql)
+        if not decision.allowed:
+            raise ValueError(f"refused by the SQL guard: {decision.reason}")
+        return sql
+
+    @field_validator("threshold")
+    @classmethod
+    def _finite(cls, threshold: float) -> float:
+        if not math.isfinite(threshold):  # NaN compares false with everything: the alert would never fire
+            raise ValueError(f"threshold must be a finite number such as 10 or 0.5, not {threshold}")
+        return threshold
 
 
 PAYLOADS: dict[str, type[BaseModel]] = {
