@@ -1,4 +1,9 @@
-"""`/health` (no auth): is the database up, is a model configured. `/ready` for orchestrators."""
+"""`/health` (no auth): is the database up, is a model configured. `/ready` for orchestrators.
+
+Anyone may ask, so what only helps an operator (the driver's error, which names the database host
+and port, and the model server's URL) is shown only to a caller who authenticates (any role; in
+development without auth, everyone).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,23 @@ def _embedder(request: Request) -> dict[str, Any]:
     return {"name": embedder.name, "dimension": embedder.dimension}
 
 
+async def _authenticated(request: Request) -> bool:
+    try:
+        await request.app.state.authenticator.principal(request.headers.get("authorization"))
+    except Exception:  # no or bad credentials, or the database cannot tell: show the public view
+        return False
+    return True
+
+
+def public_view(body: dict[str, Any]) -> dict[str, Any]:
+    """`/health` for an anonymous caller: the same statuses, without addresses."""
+    database = {k: v for k, v in body["database"].items() if k != "error"}
+    if "error" in body["database"]:
+        database["error"] = "the database did not answer (authenticate to see the driver's error)"
+    model = {k: v for k, v in body["model"].items() if k != "base_url"}
+    return body | {"database": database, "model": model}
+
+
 @router.get("/health", summary="Service health: database and model configuration")
 async def health(request: Request) -> JSONResponse:
     settings = request.app.state.settings
@@ -48,6 +70,8 @@ async def health(request: Request) -> JSONResponse:
         "embedder": _embedder(request),
         "slack": {"enabled": settings.slack_enabled},
     }
+    if not await _authenticated(request):
+        body = public_view(body)
     return JSONResponse(body, status_code=200 if database["status"] == "up" else 503)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from app.main import create_app
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, database_unreachable, resolve_target
-from tests.app.api_fixtures import parse_sse
+from tests.app.api_fixtures import JWT_SECRET, parse_sse, token
 from tests.conftest import test_settings
 from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
@@ -54,6 +54,36 @@ def test_database_down_is_a_503_that_says_so_everywhere(own_server: EmbeddedPost
         error = response.json()["error"]
         assert error["code"] == "database_unavailable"
         assert error["message"].startswith("The database is not reachable")
+
+
+def test_only_an_authenticated_caller_sees_database_addresses_and_the_model_url(
+    own_server: EmbeddedPostgres,
+) -> None:
+    """`/health` needs no auth, so the driver's error (host and port) and the model server's URL
+    are kept for callers who sign in."""
+    model_url = "http://models.internal.example:8001/v1"
+    settings = test_settings(own_server.home, openai_base_url=model_url, jwt_secret=JWT_SECRET)
+    target = resolve_target(settings)
+    port = str(target.service_url.port)
+    with serve(create_app(settings, target)) as base:
+        signed_in = {"Authorization": f"Bearer {token('ops')}"}
+        up_anonymous, up_signed_in = (
+            httpx.get(f"{base}/health"),
+            httpx.get(f"{base}/health", headers=signed_in),
+        )
+        own_server.stop()
+        anonymous, known = httpx.get(f"{base}/health"), httpx.get(f"{base}/health", headers=signed_in)
+    assert "base_url" not in up_anonymous.json()["model"]
+    assert up_signed_in.json()["model"]["base_url"] == model_url
+    assert (anonymous.status_code, known.status_code) == (503, 503)
+    assert anonymous.json()["database"]["status"] == "down"
+    assert (
+        port not in anonymous.text
+        and "127.0.0.1" not in anonymous.text
+        and "models.internal" not in anonymous.text
+    )
+    assert port in known.json()["database"]["error"]
+    assert known.json()["model"]["base_url"] == model_url
 
 
 def test_what_counts_as_the_database_being_unreachable() -> None:
