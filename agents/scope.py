@@ -63,10 +63,11 @@ class RunScope:
     ledger: SqlLedger = field(default_factory=SqlLedger)
     usage: Usage = field(default_factory=Usage)
     failure: DashError | None = None  # a specialist's model failure: the whole run fails
+    acting_user: str | None = None  # who put the question as `user_id` (an admin's schedule)
 
     @property
     def sql_context(self) -> SqlContext:
-        return SqlContext(self.user_id, self.session_id, self.run_id)
+        return SqlContext(self.user_id, self.session_id, self.run_id, self.acting_user)
 
     def sql_limits(self, role: str) -> SqlLimits:
         return SqlLimits.from_settings(self.deps.settings, role)

@@ -40,9 +40,12 @@ STOPPED_READING = "The caller stopped reading the run."
 
 
 async def ask(
-    deps: Deps, user_id: str, question: str, session_id: str | None = None
+    deps: Deps, user_id: str, question: str, session_id: str | None = None, *, acting_user: str | None = None
 ) -> AsyncIterator[rev.RunEvent]:
     """Answer `question` in the user's session (new when None), yielding the run's events.
+
+    `acting_user` names who asks on the user's behalf (an admin's schedule): the audit trail
+    records it with every statement the run submits.
 
     Raises ModelNotConfigured (naming the settings) before any run is created when no model is set.
     """
@@ -53,7 +56,7 @@ async def ask(
             yield rev.RunStarted(rec.run_id, rec.run.session_id)
             scope_args = (deps, client, user_id, rec.run.session_id, rec.run_id)
             try:
-                async for event in _events(scope_args, question):
+                async for event in _events(scope_args, question, acting_user):
                     await rec.emit(event)
                     yield event
             except GeneratorExit:
@@ -65,11 +68,11 @@ async def ask(
 
 
 async def _events(
-    scope_args: tuple[Deps, openai.AsyncOpenAI, str, str, str], question: str
+    scope_args: tuple[Deps, openai.AsyncOpenAI, str, str, str], question: str, acting_user: str | None
 ) -> AsyncIterator[rev.RunEvent]:
     """Drive the Leader in a task and hand out every agent's events until the terminal one."""
     queue: asyncio.Queue[rev.RunEvent] = asyncio.Queue()
-    scope = RunScope(*scope_args, emit=queue.put_nowait)
+    scope = RunScope(*scope_args, emit=queue.put_nowait, acting_user=acting_user)
     task = asyncio.create_task(_drive(scope, question))
     try:
         while True:

@@ -32,11 +32,12 @@ class Submission:
     user_id: str | None = None
     session_id: str | None = None
     run_id: str | None = None
+    acting_user: str | None = None  # who made it run when not `user_id` themselves (a schedule)
 
 
 _INSERT = text(
-    "INSERT INTO ai.sql_audit (user_id, agent, session_id, run_id, sql, decision, reason, finished_at)"
-    " VALUES (:user_id, :agent, :session_id, :run_id, :sql, :decision, :reason,"
+    "INSERT INTO ai.sql_audit (user_id, agent, session_id, run_id, acting_user, sql, decision, reason,"
+    " finished_at) VALUES (:user_id, :agent, :session_id, :run_id, :acting_user, :sql, :decision, :reason,"
     " CASE WHEN :finished THEN now() END) RETURNING id"
 )
 _FINISH = text(

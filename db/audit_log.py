@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 
 COLUMNS = (
-    "id, created_at, finished_at, user_id, agent, session_id, run_id, sql, decision, reason,"
-    " row_count, duration_ms, error"
+    "id, created_at, finished_at, user_id, acting_user, agent, session_id, run_id, sql, decision,"
+    " reason, row_count, duration_ms, error"
 )
 
 
@@ -20,6 +20,7 @@ class AuditFilter:
     decision: str | None = None
     since: datetime | None = None
     before_id: int | None = None  # the cursor: only rows older than this one
+    acting_user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class AuditRow:
     created_at: datetime
     finished_at: datetime | None
     user_id: str | None
+    acting_user: str | None
     agent: str
     session_id: str | None
     run_id: str | None
@@ -43,6 +45,7 @@ def list_audit(engine: Engine, where: AuditFilter, limit: int = 50) -> list[Audi
     """Up to `limit` rows matching every filter that is set, newest first."""
     query = text(
         f"SELECT {COLUMNS} FROM ai.sql_audit WHERE (CAST(:user_id AS text) IS NULL OR user_id = :user_id)"
+        " AND (CAST(:acting_user AS text) IS NULL OR acting_user = :acting_user)"
         " AND (CAST(:agent AS text) IS NULL OR agent = :agent)"
         " AND (CAST(:decision AS text) IS NULL OR decision = :decision)"
         " AND (CAST(:since AS timestamptz) IS NULL OR created_at >= :since)"

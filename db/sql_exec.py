@@ -51,11 +51,16 @@ class SqlLimits:
 
 @dataclass(frozen=True)
 class SqlContext:
-    """Who asked: recorded in the audit trail with every statement."""
+    """Who asked: recorded in the audit trail with every statement.
+
+    `acting_user` is the person behind a statement run as `user_id` on their behalf (an admin's
+    schedule); None when the user asked themselves.
+    """
 
     user_id: str | None = None
     session_id: str | None = None
     run_id: str | None = None
+    acting_user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,7 @@ def run_sql(
         context.user_id,
         context.session_id,
         context.run_id,
+        context.acting_user,
     )
     if not decision.allowed:
         audit.begin(engines.service, sub, finished=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,14 @@ from db.embedded import EmbeddedPostgresError
 from db.embeddings import EmbedderError
 from db.engines import DatabaseTarget, resolve_target
 from db.knowledge.vectors import EmbedderMismatch
+
+
+def cli_user() -> str:
+    """Who is at this terminal, as the audit trail names them (`cli:<login>`)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "cli"
 
 
 def fail(message: str, code: int = 1) -> None:

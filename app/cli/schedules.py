@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from app.cli.common import fail, friendly_errors, ready_target, settings
+from app.cli.common import cli_user, fail, friendly_errors, ready_target, settings
 from app.scheduling import ScheduleExists, SchedulerService, build_scheduler, first_run, utcnow
 from app.scheduling.forms import ScheduleForm
 from app.scheduling.records import Schedule
@@ -72,7 +72,7 @@ def add(
     scheduler = _scheduler()
     next_run = first_run(form.cron, form.timezone, utcnow()) if form.enabled else None
     try:
-        created = scheduler.store.create(form.spec(), "cli", next_run)
+        created = scheduler.store.create(form.spec(), cli_user(), next_run)
     except ScheduleExists:
         fail(f"a schedule named {name!r} already exists")
         return
@@ -85,7 +85,12 @@ def run(name: Annotated[str, typer.Argument(help="The schedule to run now.")]) -
     scheduler = _scheduler()
     schedule = _find(scheduler, name)
     claim = scheduler.store.claim(
-        schedule.id, utcnow(), trigger="manual", replica=f"cli@{scheduler.replica}", next_run_at=None
+        schedule.id,
+        utcnow(),
+        trigger="manual",
+        replica=f"cli@{scheduler.replica}",
+        next_run_at=None,
+        acting_user=cli_user(),
     )
     assert claim is not None
     result = asyncio.run(scheduler.execute(schedule, claim))

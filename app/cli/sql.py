@@ -6,13 +6,12 @@ Exit status: 0 when the statement ran, 1 when the guard refused it, 2 when it fa
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Any
 
 import typer
 
-from app.cli.common import fail, friendly_errors, ready_target, settings
+from app.cli.common import cli_user, fail, friendly_errors, ready_target, settings
 from db.audit import AuditError
 from db.engines import Engines
 from db.sql_exec import ROLES, SqlContext, SqlLimits, SqlResult, run_sql
@@ -46,7 +45,7 @@ def sql(
                 engines,
                 role,
                 statement,
-                context=SqlContext(user_id=user or _login()),
+                context=SqlContext(user_id=user or cli_user()),
                 limits=SqlLimits.from_settings(s, role),
             )
         except AuditError as exc:
@@ -56,13 +55,6 @@ def sql(
     typer.echo(json.dumps(result.as_dict(), default=str) if as_json else render(result))
     if not result.ok:
         raise typer.Exit(EXIT_REFUSED if result.decision == "refused" else EXIT_FAILED)
-
-
-def _login() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return "cli"
 
 
 def render(result: SqlResult) -> str:

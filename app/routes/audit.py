@@ -20,7 +20,10 @@ class AuditOut(BaseModel):
     id: int
     created_at: datetime
     finished_at: datetime | None
-    user_id: str | None
+    user_id: str | None = Field(description="The user the statement ran as.")
+    acting_user: str | None = Field(
+        description="Who made it run when not that user themselves: the admin behind a schedule."
+    )
     agent: str = Field(examples=["analyst"])
     session_id: str | None
     run_id: str | None
@@ -42,13 +45,14 @@ async def list_statements(
     _: Admin,
     engines: EnginesDep,
     user: Annotated[str | None, Query(max_length=200)] = None,
+    acting_user: Annotated[str | None, Query(max_length=200)] = None,
     agent: Literal["analyst", "engineer"] | None = None,
     decision: Literal["allowed", "refused"] | None = None,
     since: datetime | None = None,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:
-    where = AuditFilter(user, agent, decision, since, cursor)
+    where = AuditFilter(user, agent, decision, since, cursor, acting_user)
     rows = await asyncio.to_thread(list_audit, engines.service, where, limit + 1)
     items = [_out(r) for r in rows[:limit]]
     return AuditPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)

@@ -1,4 +1,7 @@
-"""`/schedules` (admin): CRUD, enable/disable, run now, run history and reports.
+"""`/v1/schedules` (admin): CRUD, enable/disable, run now, run history and reports.
+
+Who acts: the admin who saves a schedule is its `updated_by`, on whose word its cron firings
+run; the admin who runs it now is that run's `acting_user`. Both reach the SQL audit trail.
 
 Changes are saved in `ai.schedules` and this process re-syncs at once; other replicas pick them
 up within SCHEDULER_SYNC_S. An invalid cron or time zone is a 422 naming the field.
@@ -56,24 +59,26 @@ async def read_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> 
 
 @router.patch("/{schedule_id}")
 async def update_schedule(
-    schedule_id: int, changes: ScheduleChanges, _: Admin, scheduler: SchedulerDep
+    schedule_id: int, changes: ScheduleChanges, caller: Admin, scheduler: SchedulerDep
 ) -> dict[str, Any]:
     """Change cron, timezone, payload, enabled or description; the next run is recomputed."""
     current = await _get(scheduler, schedule_id)
     form = _validated(changes.merged(_form_fields(current)))
-    return await _save(scheduler, schedule_id, form)
+    return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
 @router.post("/{schedule_id}/enable")
-async def enable_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
+async def enable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     current = await _get(scheduler, schedule_id)
-    return await _save(scheduler, schedule_id, _validated(_form_fields(current) | {"enabled": True}))
+    form = _validated(_form_fields(current) | {"enabled": True})
+    return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
 @router.post("/{schedule_id}/disable")
-async def disable_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
+async def disable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     current = await _get(scheduler, schedule_id)
-    return await _save(scheduler, schedule_id, _validated(_form_fields(current) | {"enabled": False}))
+    form = _validated(_form_fields(current) | {"enabled": False})
+    return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
 @router.delete("/{schedule_id}", status_code=204)
@@ -85,9 +90,9 @@ async def delete_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -
 
 
 @router.post("/{schedule_id}/run", status_code=202)
-async def run_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
-    """Start the schedule now (in the background); poll its history for the outcome."""
-    return asdict(await scheduler.run_now(await _get(scheduler, schedule_id)))
+async def run_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
+    """Start the schedule now (in the background), as you; poll its history for the outcome."""
+    return asdict(await scheduler.run_now(await _get(scheduler, schedule_id), caller.user_id))
 
 
 @router.get("/{schedule_id}/runs")
@@ -115,10 +120,10 @@ async def _get(scheduler: SchedulerService, schedule_id: int) -> Schedule:
     return found
 
 
-async def _save(scheduler: SchedulerService, schedule_id: int, form: ScheduleForm) -> dict[str, Any]:
+async def _save(scheduler: SchedulerService, schedule_id: int, form: ScheduleForm, by: str) -> dict[str, Any]:
     next_run = first_run(form.cron, form.timezone, scheduler.clock()) if form.enabled else None
     changes = form.model_dump(exclude={"name", "task"})
-    updated = await asyncio.to_thread(scheduler.store.update, schedule_id, changes, next_run)
+    updated = await asyncio.to_thread(scheduler.store.update, schedule_id, changes, next_run, by)
     if updated is None:
         raise NotFound(f"Schedule {schedule_id} does not exist.")
     await scheduler.changed()

@@ -37,6 +37,7 @@ class Schedule:
     created_at: datetime
     updated_at: datetime
     next_run_at: datetime | None
+    updated_by: str | None  # who last saved it: its cron firings act on their word
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ScheduleRun:
     heartbeat_at: datetime | None  # last renewal of a running run's lease (see lease.py)
     output: Any
     error: str | None
+    # Who made it run: the admin who ran it now, or for a cron firing the schedule's updated_by.
+    acting_user: str | None
 
 
 @dataclass(frozen=True)

@@ -120,19 +120,31 @@ class SchedulerService:
         sid, due = schedule.id, plan.scheduled_for
         if plan.action is Action.skip:
             skip = partial(
-                self.store.skip, sid, due, reason=plan.reason, replica=self.replica, next_run_at=following
+                self.store.skip,
+                sid,
+                due,
+                reason=plan.reason,
+                replica=self.replica,
+                next_run_at=following,
+                acting_user=schedule.updated_by,
             )
             return await asyncio.to_thread(skip)
         claim = partial(
-            self.store.claim, sid, due, trigger="cron", replica=self.replica, next_run_at=following
+            self.store.claim,
+            sid,
+            due,
+            trigger="cron",
+            replica=self.replica,
+            next_run_at=following,
+            acting_user=schedule.updated_by,  # a cron firing acts on the word of its last editor
         )
         run = await asyncio.to_thread(claim)
         if run is not None:
             self._spawn(self.execute(schedule, run))
         return run
 
-    async def run_now(self, schedule: Schedule) -> ScheduleRun:
-        """Start the schedule once, now, whatever its cron says; returns the 'running' run."""
+    async def run_now(self, schedule: Schedule, acting_user: str) -> ScheduleRun:
+        """Start the schedule once, now, whatever its cron says, on `acting_user`'s word; the 'running' run."""
         claim = partial(
             self.store.claim,
             schedule.id,
@@ -140,6 +152,7 @@ class SchedulerService:
             trigger="manual",
             replica=self.replica,
             next_run_at=None,
+            acting_user=acting_user,
         )
         run = await asyncio.to_thread(claim)
         assert run is not None  # a manual firing has its own scheduled_for (now)
@@ -163,7 +176,7 @@ class SchedulerService:
 
     async def _run_task(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
         try:
-            result = await TASKS[schedule.task](self.env, schedule)
+            result = await TASKS[schedule.task](self.env, schedule, run.acting_user)
             output = await publish(self.store, self.env.deliverer, run, result)
         except asyncio.CancelledError:
             # Blocking on purpose: at shutdown nothing may be awaited any more, and this must land.

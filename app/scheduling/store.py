@@ -8,6 +8,7 @@ is the same for runs whose replica died: one UPDATE, so exactly one replica mark
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +17,21 @@ from sqlalchemy.exc import IntegrityError
 
 from app.scheduling.records import Report, Schedule, ScheduleRun, ScheduleSpec, record
 
-COLUMNS = "name, cron, timezone, task, payload, enabled, description"
+COLUMNS = "name, cron, timezone, task, payload, enabled, description, created_by, updated_by"
+VALUES = ":name, :cron, :timezone, :task, :payload, :enabled, :description, :by, :by"
 LAST_SIGN_OF_LIFE = "coalesce(heartbeat_at, started_at)"  # matches the index of migration 075
 EDITABLE = ("cron", "timezone", "task", "payload", "enabled", "description")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How a firing is recorded: by which trigger and replica, for whom, with what status."""
+
+    trigger: str
+    replica: str
+    acting_user: str | None
+    status: str
+    error: str | None = None
 
 
 class ScheduleExists(Exception):
@@ -33,8 +46,7 @@ class ScheduleStore:
         """Insert a new schedule; ScheduleExists when the name is taken."""
         try:
             row = self._one(
-                f"INSERT INTO ai.schedules ({COLUMNS}, created_by, next_run_at) VALUES (:name, :cron,"
-                " :timezone, :task, :payload, :enabled, :description, :by, :next) RETURNING *",
+                f"INSERT INTO ai.schedules ({COLUMNS}, next_run_at) VALUES ({VALUES}, :next) RETURNING *",
                 _spec_params(spec) | {"by": created_by, "next": next_run_at},
             )
         except IntegrityError:
@@ -45,8 +57,8 @@ class ScheduleStore:
     def ensure(self, spec: ScheduleSpec, created_by: str, next_run_at: datetime | None) -> bool:
         """Insert the schedule unless one with its name exists (idempotent); True when inserted."""
         sql = (
-            f"INSERT INTO ai.schedules ({COLUMNS}, created_by, next_run_at) VALUES (:name, :cron, :timezone,"
-            " :task, :payload, :enabled, :description, :by, :next) ON CONFLICT (name) DO NOTHING RETURNING id"
+            f"INSERT INTO ai.schedules ({COLUMNS}, next_run_at) VALUES ({VALUES}, :next)"
+            " ON CONFLICT (name) DO NOTHING RETURNING id"
         )
         with self.engine.begin() as conn:
             params = _spec_params(spec) | {"by": created_by, "next": next_run_at}
@@ -65,13 +77,16 @@ class ScheduleStore:
             return [record(Schedule, row) for row in rows]
 
     def update(
-        self, schedule_id: int, changes: dict[str, Any], next_run_at: datetime | None
+        self, schedule_id: int, changes: dict[str, Any], next_run_at: datetime | None, updated_by: str
     ) -> Schedule | None:
         """Apply `changes` (keys from EDITABLE) and set the next run; None when there is no such schedule."""
         sets = ", ".join(f"{key} = :{key}" for key in changes if key in EDITABLE)
         params = {key: _db_value(key, value) for key, value in changes.items() if key in EDITABLE}
-        sql = f"UPDATE ai.schedules SET {sets + ', ' if sets else ''}next_run_at = :next, updated_at = now()"
-        params |= {"id": schedule_id, "next": next_run_at}
+        sql = (
+            f"UPDATE ai.schedules SET {sets + ', ' if sets else ''}next_run_at = :next, updated_at = now(),"
+            " updated_by = :by"
+        )
+        params |= {"id": schedule_id, "next": next_run_at, "by": updated_by}
         return self._one(sql + " WHERE id = :id RETURNING *", params)
 
     def delete(self, schedule_id: int) -> bool:
@@ -87,9 +102,11 @@ class ScheduleStore:
         trigger: str,
         replica: str,
         next_run_at: datetime | None,
+        acting_user: str | None,
     ) -> ScheduleRun | None:
         """Win the firing (a 'running' run) or None when another replica already has it."""
-        return self._mark(schedule_id, scheduled_for, trigger, replica, next_run_at, "running", None)
+        mark = Mark(trigger, replica, acting_user, "running")
+        return self._mark(schedule_id, scheduled_for, next_run_at, mark)
 
     def skip(
         self,
@@ -99,9 +116,11 @@ class ScheduleStore:
         reason: str,
         replica: str,
         next_run_at: datetime | None,
+        acting_user: str | None,
     ) -> ScheduleRun | None:
         """Record a firing that will not run (missed beyond the grace); None when already recorded."""
-        return self._mark(schedule_id, scheduled_for, "cron", replica, next_run_at, "skipped", reason)
+        mark = Mark("cron", replica, acting_user, "skipped", reason)
+        return self._mark(schedule_id, scheduled_for, next_run_at, mark)
 
     def finish(self, run_id: int, status: str, output: Any = None, error: str | None = None) -> ScheduleRun:
         sql = (
@@ -160,33 +179,16 @@ class ScheduleStore:
         with self.engine.connect() as conn:
             return [record(Report, row) for row in conn.execute(text(sql), {"id": schedule_id, "n": limit})]
 
-    def _mark(
-        self,
-        sid: int,
-        due: datetime,
-        trigger: str,
-        replica: str,
-        nxt: datetime | None,
-        status: str,
-        error: str | None,
-    ) -> ScheduleRun | None:
-        finished = "now()" if status != "running" else "NULL"
+    def _mark(self, sid: int, due: datetime, nxt: datetime | None, mark: Mark) -> ScheduleRun | None:
+        finished = "now()" if mark.status != "running" else "NULL"
         sql = (
-            "INSERT INTO ai.schedule_runs (schedule_id, scheduled_for, trigger, replica, status, error, finished_at)"
-            f" VALUES (:sid, :due, :trigger, :replica, :status, :error, {finished})"
-            " ON CONFLICT (schedule_id, scheduled_for) DO NOTHING RETURNING *"
+            "INSERT INTO ai.schedule_runs (schedule_id, scheduled_for, trigger, replica, acting_user, status,"
+            f" error, finished_at) VALUES (:sid, :due, :trigger, :replica, :acting_user, :status, :error,"
+            f" {finished}) ON CONFLICT (schedule_id, scheduled_for) DO NOTHING RETURNING *"
         )
-        params = {
-            "sid": sid,
-            "due": due,
-            "trigger": trigger,
-            "replica": replica,
-            "status": status,
-            "error": error,
-        }
         with self.engine.begin() as conn:
-            row = conn.execute(text(sql), params).first()
-            if row is not None and trigger == "cron":
+            row = conn.execute(text(sql), {"sid": sid, "due": due, **asdict(mark)}).first()
+            if row is not None and mark.trigger == "cron":
                 _advance(conn, sid, nxt)
         return record(ScheduleRun, row) if row is not None else None
 

@@ -1,5 +1,8 @@
 """The three scheduled tasks. Each takes the schedule and returns a `TaskResult`; raising fails the run.
 
+Each also gets the acting user (who made this run happen, see `ScheduleRun.acting_user`): the
+statements a task submits are audited with it, next to the user they run as.
+
 `knowledge_refresh` reloads the knowledge files, `ask` puts a question to the agent team as a
 given user, `sql_check` runs a guarded analyst query and alerts when its condition holds.
 """
@@ -60,27 +63,32 @@ class TaskEnv:
         return self._embedder
 
 
-async def knowledge_refresh(env: TaskEnv, schedule: Schedule) -> TaskResult:
+async def knowledge_refresh(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
     path = env.settings.knowledge_path
     report = await asyncio.to_thread(load_knowledge, env.engines.service, env.embedder(), path)
     return TaskResult({"path": str(path), "summary": report.summary()})
 
 
-async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:
+async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
     payload = AskPayload.model_validate(schedule.payload)
     deps = Deps(env.settings, env.engines, env.store, env.embedder())
     final: rev.RunEvent | None = None
-    async for event in ask(deps, payload.user_id, payload.question):
+    run_id = None
+    async for event in ask(deps, payload.user_id, payload.question, acting_user=acting_user):
         final = event
+        if isinstance(event, rev.RunStarted):
+            run_id = event.run_id
     if not isinstance(final, rev.RunCompleted):
         raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")
     data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage}
-    return TaskResult({"answer": final.answer}, Draft(schedule.name, final.answer, data, payload.channel))
+    output = {"answer": final.answer, "run_id": run_id, "user_id": payload.user_id}
+    return TaskResult(output, Draft(schedule.name, final.answer, data, payload.channel))
 
 
-async def sql_check(env: TaskEnv, schedule: Schedule) -> TaskResult:
+async def sql_check(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
     check = SqlCheckPayload.model_validate(schedule.payload)
-    value = await asyncio.to_thread(_first_value, env, schedule.name, check)
+    context = SqlContext(user_id=f"schedule:{schedule.name}", acting_user=acting_user)
+    value = await asyncio.to_thread(_first_value, env, context, check)
     try:
         alert = condition_holds(value, check.op, check.threshold)
     except ValueError as exc:
@@ -92,8 +100,7 @@ async def sql_check(env: TaskEnv, schedule: Schedule) -> TaskResult:
     return TaskResult(output, Draft(f"Alert: {schedule.name}", body, output, check.channel))
 
 
-def _first_value(env: TaskEnv, name: str, check: SqlCheckPayload) -> Any:
-    context = SqlContext(user_id=f"schedule:{name}")
+def _first_value(env: TaskEnv, context: SqlContext, check: SqlCheckPayload) -> Any:
     result = run_sql(
         env.engines,
         "analyst",
@@ -111,7 +118,7 @@ def _first_value(env: TaskEnv, name: str, check: SqlCheckPayload) -> Any:
     return result.rows[0][result.columns.index(column)]
 
 
-TaskFn = Callable[[TaskEnv, Schedule], Awaitable[TaskResult]]
+TaskFn = Callable[[TaskEnv, Schedule, str | None], Awaitable[TaskResult]]
 TASKS: dict[str, TaskFn] = {
     "knowledge_refresh": knowledge_refresh,
     "ask": ask_question,

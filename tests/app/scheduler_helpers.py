@@ -54,7 +54,12 @@ def claimed_by_dead_replica(scheduler: SchedulerService, schedule: Schedule) -> 
     assert schedule.next_run_at is not None
     following = first_run(schedule.cron, schedule.timezone, schedule.next_run_at)
     claim = scheduler.store.claim(
-        schedule.id, schedule.next_run_at, trigger="cron", replica="dead-host:1", next_run_at=following
+        schedule.id,
+        schedule.next_run_at,
+        trigger="cron",
+        replica="dead-host:1",
+        next_run_at=following,
+        acting_user=schedule.updated_by,
     )
     assert claim is not None
     return claim

@@ -137,8 +137,8 @@ def test_sql_check_alerts_to_slack_only_when_the_condition_holds(db: DatabaseTar
             quiet = add(
                 scheduler, "fine", YEARLY, "sql_check", CHECK | {"channel": "#alerts", "threshold": 100}
             )
-            await scheduler.run_now(alert)
-            await scheduler.run_now(quiet)
+            await scheduler.run_now(alert, "admin")
+            await scheduler.run_now(quiet, "admin")
             alerted = (await eventually(finished_runs(scheduler, alert.id)))[0]
             calm = (await eventually(finished_runs(scheduler, quiet.id)))[0]
             assert alerted.status == calm.status == "succeeded"
@@ -169,7 +169,7 @@ def test_a_long_report_is_posted_as_its_beginning_with_the_whole_attached(
         async def test() -> None:
             payload = {"question": "MRR by customer", "user_id": "alice", "channel": "#reports"}
             schedule = add(scheduler, "mrr-report", YEARLY, "ask", payload)
-            await scheduler.run_now(schedule)
+            await scheduler.run_now(schedule, "admin")
             done = (await eventually(finished_runs(scheduler, schedule.id)))[0]
             assert done.status == "succeeded", done.error
             assert done.output["delivered_to"] == "#reports"

@@ -65,7 +65,7 @@ def test_a_live_run_that_heartbeats_is_never_marked(db: DatabaseTarget, pg_home:
         await watcher.start()
         with connect(db, "admin") as locker:
             locker.execute("LOCK TABLE public.customers IN ACCESS EXCLUSIVE MODE")
-            started = await worker.run_now(schedule)
+            started = await worker.run_now(schedule, "admin")
             await asyncio.sleep(3 * LEASE_S)
             (still,) = worker.store.runs(schedule.id)
             assert still.status == "running"

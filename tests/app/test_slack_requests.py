@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -37,9 +38,9 @@ CASES = [
 @pytest.mark.parametrize(("body", "headers", "status", "code", "words"), [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])  # fmt: skip
 def test_bad_slack_requests_get_400_or_401_in_the_one_error_shape(
-    dash: SlackDash, body: bytes, headers: dict[str, str | bytes], status: int, code: str, words: str
+    dash: SlackDash, body: bytes, headers: dict[str, Any], status: int, code: str, words: str
 ) -> None:
-    sent = {"Content-Type": "application/json", **headers}
+    sent: Any = {"Content-Type": "application/json", **headers}
     response = httpx.post(f"{dash.api.base}/slack/events", content=body, headers=sent, timeout=10)
     assert response.status_code == status, response.text
     error = response.json()["error"]
