@@ -77,7 +77,8 @@ async def enable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerD
 @router.post("/{schedule_id}/disable")
 async def disable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     current = await _get(scheduler, schedule_id)
-    form = _validated(_form_fields(current) | {"enabled": False})
+    # Not re-validated: switching off must work even for a schedule saved before a check existed.
+    form = ScheduleForm.model_construct(**_form_fields(current) | {"enabled": False})
     return await _save(scheduler, schedule_id, form, caller.user_id)
 
 

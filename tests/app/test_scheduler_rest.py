@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from app.main import create_app
+from app.scheduling.records import ScheduleSpec
 from db.engines import DatabaseTarget
 from tests.app.scheduler_helpers import CHECK, HEARTBEAT_S, MovableClock, claimed_by_dead_replica, poll
 from tests.conftest import test_settings
@@ -147,6 +148,20 @@ def test_a_schedule_that_would_be_ignored_refused_or_never_run_is_a_422_when_sav
         case: (field, True) for case, (field, _) in expected.items()
     }, seen
     assert unchanged == created
+
+
+def test_a_schedule_saved_before_the_checks_existed_can_still_be_disabled(
+    db: DatabaseTarget, pg_home: Path
+) -> None:
+    settings = test_settings(pg_home, scheduler_enabled=False)
+    app = create_app(settings, db)
+    with serve(app) as base:
+        spec = ScheduleSpec(name="old", cron="0 0 30 2 *", task="sql_check", payload={"sql": "DELETE FROM t"})
+        old = app.state.scheduler.store.create(spec, "admin", None)
+        disabled = httpx.post(f"{base}/v1/schedules/{old.id}/disable")
+        enabled = httpx.post(f"{base}/v1/schedules/{old.id}/enable")
+    assert disabled.status_code == 200 and disabled.json()["enabled"] is False
+    assert enabled.status_code == 422
 
 
 def _field_and_message(response: httpx.Response) -> tuple[str, str]:
