@@ -24,7 +24,7 @@ from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
 from db.knowledge.loader import load_knowledge
 from db.sql_exec import SqlContext, SqlLimits, run_sql
-from db.store import Store
+from db.store import SessionRecord, Store
 
 
 class TaskFailed(Exception):
@@ -72,9 +72,10 @@ async def knowledge_refresh(env: TaskEnv, schedule: Schedule, acting_user: str |
 async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
     payload = AskPayload.model_validate(schedule.payload)
     deps = Deps(env.settings, env.engines, env.store, env.embedder())
+    session = await asyncio.to_thread(_session_for, env, schedule, payload, acting_user)
     final: rev.RunEvent | None = None
     run_id = None
-    async for event in ask(deps, payload.user_id, payload.question, acting_user=acting_user):
+    async for event in ask(deps, payload.user_id, payload.question, session.id, acting_user=acting_user):
         final = event
         if isinstance(event, rev.RunStarted):
             run_id = event.run_id
@@ -83,6 +84,15 @@ async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None
     data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage}
     output = {"answer": final.answer, "run_id": run_id, "user_id": payload.user_id}
     return TaskResult(output, Draft(schedule.name, final.answer, data, payload.channel))
+
+
+def _session_for(
+    env: TaskEnv, schedule: Schedule, payload: AskPayload, acting_user: str | None
+) -> SessionRecord:
+    """A new session of the user, saying which schedule asked in their name and on whose word."""
+    metadata = {"schedule": schedule.name, "asked_by": acting_user}
+    title = payload.question.strip()[:80] or None
+    return env.store.create_or_get_session(payload.user_id, None, title, metadata)
 
 
 async def sql_check(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:

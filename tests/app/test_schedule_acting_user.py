@@ -18,6 +18,7 @@ def test_a_schedule_run_by_one_admin_as_another_user_names_that_admin_in_run_and
 ) -> None:
     api = start_api()
     boss, chief = api.client(api.key("boss", "admin")), api.client(api.key("chief", "admin"))
+    alice = api.client(api.key("alice"))
     model.script(
         tools(call("ask_analyst", {"question": "how many"})),
         tools(call("run_sql", {"sql": "SELECT 1 AS one"})),
@@ -26,12 +27,13 @@ def test_a_schedule_run_by_one_admin_as_another_user_names_that_admin_in_run_and
     )
     payload = {"question": "How many?", "user_id": "alice", "channel": "#general"}
     body = {"name": "as-alice", "cron": "0 3 1 1 *", "task": "ask", "payload": payload, "enabled": False}
-    with boss, chief:
+    with boss, chief, alice:
         schedule = boss.post("/v1/schedules", json=body).json()
         started = chief.post(f"/v1/schedules/{schedule['id']}/run")
         run = _poll(lambda: _finished(boss, schedule["id"]))
         audited = boss.get("/v1/audit", params={"user": "alice"}).json()["items"]
         by_chief = boss.get("/v1/audit", params={"acting_user": "chief"}).json()["items"]
+        [session] = alice.get("/v1/sessions").json()["items"]
     assert (schedule["created_by"], schedule["updated_by"]) == ("boss", "boss")
     assert started.json()["acting_user"] == "chief"
     assert (run["status"], run["acting_user"]) == ("succeeded", "chief"), run
@@ -39,6 +41,8 @@ def test_a_schedule_run_by_one_admin_as_another_user_names_that_admin_in_run_and
         ("SELECT 1 AS one", "alice", "chief")
     ]
     assert by_chief == audited
+    assert session["metadata"] == {"schedule": "as-alice", "asked_by": "chief"}  # alice can see who asked
+    assert run["output"]["run_id"] == audited[0]["run_id"]
 
 
 def _finished(client: httpx.Client, schedule_id: int) -> dict[str, Any] | None:
