@@ -19,11 +19,14 @@ from pydantic import ValidationError
 
 from app.deps import Admin
 from app.errors import Conflict, NotFound
+from app.routes.models import documented_errors
 from app.scheduling import ScheduleExists, SchedulerService, first_run
 from app.scheduling.forms import ScheduleChanges, ScheduleForm
 from app.scheduling.records import Schedule
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
+NOT_FOUND = documented_errors(e404="No such schedule.")
+TAKEN = documented_errors(e409="A schedule with this name already exists.")
 
 
 def _scheduler(request: Request) -> SchedulerService:
@@ -40,7 +43,7 @@ async def list_schedules(_: Admin, scheduler: SchedulerDep) -> list[dict[str, An
     return [asdict(s) for s in await asyncio.to_thread(scheduler.store.list_schedules)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=TAKEN)
 async def create_schedule(form: ScheduleForm, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     """Save a new schedule; 409 when the name is taken."""
     next_run = first_run(form.cron, form.timezone, scheduler.clock()) if form.enabled else None
@@ -52,12 +55,12 @@ async def create_schedule(form: ScheduleForm, caller: Admin, scheduler: Schedule
     return asdict(created)
 
 
-@router.get("/{schedule_id}")
+@router.get("/{schedule_id}", responses=NOT_FOUND)
 async def read_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     return asdict(await _get(scheduler, schedule_id))
 
 
-@router.patch("/{schedule_id}")
+@router.patch("/{schedule_id}", responses=NOT_FOUND)
 async def update_schedule(
     schedule_id: int, changes: ScheduleChanges, caller: Admin, scheduler: SchedulerDep
 ) -> dict[str, Any]:
@@ -67,14 +70,14 @@ async def update_schedule(
     return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
-@router.post("/{schedule_id}/enable")
+@router.post("/{schedule_id}/enable", responses=NOT_FOUND)
 async def enable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     current = await _get(scheduler, schedule_id)
     form = _validated(_form_fields(current) | {"enabled": True})
     return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
-@router.post("/{schedule_id}/disable")
+@router.post("/{schedule_id}/disable", responses=NOT_FOUND)
 async def disable_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     current = await _get(scheduler, schedule_id)
     # Not re-validated: switching off must work even for a schedule saved before a check existed.
@@ -82,7 +85,7 @@ async def disable_schedule(schedule_id: int, caller: Admin, scheduler: Scheduler
     return await _save(scheduler, schedule_id, form, caller.user_id)
 
 
-@router.delete("/{schedule_id}", status_code=204)
+@router.delete("/{schedule_id}", status_code=204, responses=NOT_FOUND)
 async def delete_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -> Response:
     if not await asyncio.to_thread(scheduler.store.delete, schedule_id):
         raise NotFound(f"Schedule {schedule_id} does not exist.")
@@ -90,13 +93,13 @@ async def delete_schedule(schedule_id: int, _: Admin, scheduler: SchedulerDep) -
     return Response(status_code=204)
 
 
-@router.post("/{schedule_id}/run", status_code=202)
+@router.post("/{schedule_id}/run", status_code=202, responses=NOT_FOUND)
 async def run_schedule(schedule_id: int, caller: Admin, scheduler: SchedulerDep) -> dict[str, Any]:
     """Start the schedule now (in the background), as you; poll its history for the outcome."""
     return asdict(await scheduler.run_now(await _get(scheduler, schedule_id), caller.user_id))
 
 
-@router.get("/{schedule_id}/runs")
+@router.get("/{schedule_id}/runs", responses=NOT_FOUND)
 async def schedule_runs(
     schedule_id: int, _: Admin, scheduler: SchedulerDep, limit: Limit = 50
 ) -> list[dict[str, Any]]:
@@ -105,7 +108,7 @@ async def schedule_runs(
     return [asdict(r) for r in await asyncio.to_thread(scheduler.store.runs, schedule_id, limit)]
 
 
-@router.get("/{schedule_id}/reports")
+@router.get("/{schedule_id}/reports", responses=NOT_FOUND)
 async def schedule_reports(
     schedule_id: int, _: Admin, scheduler: SchedulerDep, limit: Limit = 50
 ) -> list[dict[str, Any]]:
