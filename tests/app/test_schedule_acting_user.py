@@ -34,6 +34,13 @@ def test_a_schedule_run_by_one_admin_as_another_user_names_that_admin_in_run_and
         audited = boss.get("/v1/audit", params={"user": "alice"}).json()["items"]
         by_chief = boss.get("/v1/audit", params={"acting_user": "chief"}).json()["items"]
         [session] = alice.get("/v1/sessions").json()["items"]
+        check = {"sql": "SELECT 2 AS n", "threshold": 5}
+        metric = boss.post(
+            "/v1/schedules", json=body | {"name": "metric", "task": "sql_check", "payload": check}
+        )
+        chief.post(f"/v1/schedules/{metric.json()['id']}/run")
+        _poll(lambda: _finished(boss, metric.json()["id"]))
+        checked = boss.get("/v1/audit", params={"user": "schedule:metric"}).json()["items"]
     assert (schedule["created_by"], schedule["updated_by"]) == ("boss", "boss")
     assert started.json()["acting_user"] == "chief"
     assert (run["status"], run["acting_user"]) == ("succeeded", "chief"), run
@@ -43,6 +50,7 @@ def test_a_schedule_run_by_one_admin_as_another_user_names_that_admin_in_run_and
     assert by_chief == audited
     assert session["metadata"] == {"schedule": "as-alice", "asked_by": "chief"}  # alice can see who asked
     assert run["output"]["run_id"] == audited[0]["run_id"]
+    assert [(a["sql"], a["acting_user"]) for a in checked] == [("SELECT 2 AS n", "chief")]
 
 
 def _finished(client: httpx.Client, schedule_id: int) -> dict[str, Any] | None:
