@@ -20,7 +20,7 @@ from agents.run_events import (
     event_from_payload,
 )
 from agents.runs import NO_ANSWER, RunRecorder, StoredEvent
-from db.store import EventRecord, RunNotFound, RunRecord, SessionTaken, Store
+from db.store import EventRecord, RunRecord, SessionTaken, Store
 
 ALICE, BOB = "alice", "bob"
 USAGE = {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48, "model_calls": 2}
