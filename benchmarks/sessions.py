@@ -40,7 +40,7 @@ def fill(store: Store, runs: int, events: int) -> None:
         store.mark_run_completed(run.id, answer, final_event=("run_completed", {"answer": answer}))
 
 
-def timed_get(http: httpx.Client, url: str, params: dict[str, object]) -> tuple[float, httpx.Response]:
+def timed_get(http: httpx.Client, url: str, params: dict[str, str | int]) -> tuple[float, httpx.Response]:
     started = time.perf_counter()
     response = http.get(url, params=params)
     response.raise_for_status()
