@@ -37,8 +37,9 @@ class RunHub:
     async def start(self, user_id: str, events: AsyncIterator[rev.RunEvent]) -> Started:
         """Drive `events` (an `ask()`) in the background; returns once the run exists.
 
-        Whatever `ask()` raises before the run starts (ModelNotConfigured, SessionTaken) is
-        raised here, so the caller can answer with its status and message.
+        Whatever `ask()` raises before the run starts (QuestionRefused, ModelNotConfigured,
+        TooManyRequests, SessionTaken) is raised here, so the caller can answer with its status
+        and message; nothing was stored then.
         """
         started: asyncio.Future[Started] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(self._drive(user_id, events, started))
