@@ -128,18 +128,26 @@ class StoredRun:
     async def next_batch(self, after: int, timeout: float) -> tuple[list[EventRecord], bool]:
         waited = 0.0
         while True:
-            found = await asyncio.to_thread(self.store.events_after, self.user_id, self.run_id, after)
+            found = await self._events(after)
             if found or waited >= timeout:
-                break
-            run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
-            if found is None or run is None:
-                raise StreamCut("run_deleted")
-            if run.finished:  # its final event was stored with its status: none is left after `after`
-                return [], True
+                return found, bool(found) and found[-1].type in TERMINAL_TYPES
+            if await self._finished():  # its final event was committed with its status: read again
+                found = await self._events(after)
+                return found, not found or found[-1].type in TERMINAL_TYPES
             await asyncio.sleep(POLL_S)
             waited += POLL_S
-        found = found or []
-        return found, bool(found) and found[-1].type in TERMINAL_TYPES
+
+    async def _events(self, after: int) -> list[EventRecord]:
+        found = await asyncio.to_thread(self.store.events_after, self.user_id, self.run_id, after)
+        if found is None:
+            raise StreamCut("run_deleted")
+        return found
+
+    async def _finished(self) -> bool:
+        run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
+        if run is None:
+            raise StreamCut("run_deleted")
+        return run.finished
 
 
 async def follow(source: EventSource, after: int, keepalive_s: float) -> AsyncIterator[EventRecord | None]:
