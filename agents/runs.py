@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
-from db.store import RunNotFound, RunRecord, Store, Transition
+from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,13 +65,14 @@ class RunRecorder:
         question: str,
         *,
         listener: Listener | None = None,
+        limits: RunLimits = NO_LIMITS,
         heartbeat_s: float = 15.0,
         flush_interval_s: float = 0.1,
         flush_chunks: int = 20,
     ) -> None:
         self.store, self.user_id, self.question = store, user_id, question
         self._session_id = session_id
-        self._listener = listener
+        self._listener, self._limits = listener, limits
         self._heartbeat_s, self._flush_interval_s, self._flush_chunks = (
             heartbeat_s,
             flush_interval_s,
@@ -99,14 +100,18 @@ class RunRecorder:
 
     async def __aenter__(self) -> RunRecorder:
         title = self.question.strip()[:80] or None
-        session = await asyncio.to_thread(
-            self.store.create_or_get_session, self.user_id, self._session_id, title
+        self.run = await asyncio.to_thread(
+            self.store.open_run,
+            self.user_id,
+            self._session_id,
+            self.question,
+            title=title,
+            limits=self._limits,
         )
-        self.run = await asyncio.to_thread(self.store.start_run, self.user_id, session.id, self.question)
         self._started = time.monotonic()
         self._task = asyncio.current_task()
         try:
-            await self.emit(RunStarted(self.run.id, session.id))
+            await self.emit(RunStarted(self.run.id, self.run.session_id))
         except BaseException as exc:  # the run exists now: end it rather than leave it running
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
@@ -136,6 +141,8 @@ class RunRecorder:
             task.cancel()
         if self.finished:
             return False
+        if isinstance(exc, asyncio.CancelledError) and not self._cancel_requested:
+            self._cancel_requested = await self._asked_to_stop()
         ending = asyncio.ensure_future(self._end(self._final_event(exc)))
         try:
             # Shielded: a second cancellation must not leave the run `running`.
@@ -144,7 +151,16 @@ class RunRecorder:
             self.status = DELETED
         if isinstance(exc, asyncio.CancelledError) and self._cancel_requested and self._task:
             return self._task.uncancel() == 0
-        return False
+        # A deleted run ends quietly: its owner asked for it to go, nothing failed.
+        return isinstance(exc, RunNotFound) and self.status == DELETED
+
+    async def _asked_to_stop(self) -> bool:
+        """Whether a cancellation from elsewhere in this process (the REST cancel, a session
+        deleted) was asked for by the user: then the run is "cancelled on request"."""
+        try:
+            return await asyncio.shield(asyncio.to_thread(self.store.heartbeat, self.run_id))
+        except Exception:  # the database is away: say only that the task stopped
+            return False
 
     def _final_event(self, exc: BaseException | None) -> RunEvent:
         if exc is None:

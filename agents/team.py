@@ -31,8 +31,10 @@ from agents.loop import (
     run_loop,
 )
 from agents.model import ModelCallFailed, create_model_client
+from agents.questions import check_question
 from agents.runs import RunRecorder
 from agents.scope import Deps, RunScope
+from db.store import NO_LIMITS, RunLimits
 
 __all__ = ["Deps", "ask"]
 
@@ -40,18 +42,27 @@ STOPPED_READING = "The caller stopped reading the run."
 
 
 async def ask(
-    deps: Deps, user_id: str, question: str, session_id: str | None = None, *, acting_user: str | None = None
+    deps: Deps,
+    user_id: str,
+    question: str,
+    session_id: str | None = None,
+    *,
+    limits: RunLimits = NO_LIMITS,
+    acting_user: str | None = None,
 ) -> AsyncIterator[rev.RunEvent]:
     """Answer `question` in the user's session (new when None), yielding the run's events.
 
     `acting_user` names who asks on the user's behalf (an admin's schedule): the audit trail
     records it with every statement the run submits.
 
-    Raises ModelNotConfigured (naming the settings) before any run is created when no model is set.
+    Raises before any session or run is created: QuestionRefused (empty, a NUL character, longer
+    than QUESTION_MAX_CHARS), ModelNotConfigured (naming the settings), TooManyRequests (the
+    user reached `limits`; the surfaces that face people pass them), SessionTaken.
     """
+    check_question(question, deps.settings.question_max_chars)
     client = deps.client or create_model_client(deps.settings)
     try:
-        async with RunRecorder(deps.store, user_id, session_id, question) as rec:
+        async with RunRecorder(deps.store, user_id, session_id, question, limits=limits) as rec:
             assert rec.run is not None
             yield rev.RunStarted(rec.run_id, rec.run.session_id)
             scope_args = (deps, client, user_id, rec.run.session_id, rec.run_id)

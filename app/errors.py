@@ -24,6 +24,11 @@ class DashError(Exception):
         self.message = message
         self.detail = detail or {}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers this error adds (e.g. Retry-After)."""
+        return {}
+
 
 class BadRequest(DashError):
     status_code = 400
@@ -53,6 +58,21 @@ class Conflict(DashError):
 class InvalidInput(DashError):
     status_code = 422
     code = "invalid_input"
+
+
+class TooManyRequests(DashError):
+    """A per-user limit was reached; `retry_after_s` says when asking again can work."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message, detail={**(detail or {}), "retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class UpstreamError(DashError):
@@ -86,6 +106,19 @@ class ModelNotConfigured(ServiceUnavailable):
         )
 
 
+# What FastAPI wraps in a bare 400 while parsing a JSON body, and what each means for the sender.
+UNREADABLE_WHY: dict[type[Exception], str] = {
+    UnicodeDecodeError: "it is not UTF-8 text.",
+    RecursionError: "it is nested too deeply.",
+}
+
+
+def unreadable_body(exc: Exception) -> str | None:
+    """Why FastAPI's bare 400 "error parsing the body" happened, when it is the sender's JSON."""
+    cause = exc.__cause__
+    return next((why for kind, why in UNREADABLE_WHY.items() if isinstance(cause, kind)), None)
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "detail": detail or {}}}
 
@@ -93,7 +126,9 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DashError)
     async def _dash_error(_: Request, exc: DashError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.detail), status_code=exc.status_code)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.detail), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,6 +140,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if (why := unreadable_body(exc)) is not None:
+            return JSONResponse(
+                error_body("invalid_input", f"The request body is not valid JSON: {why}"), 422
+            )
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
             exc.status_code, "http_error"
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from agents import run_events as rev
 from app.live import EventSource, LiveRun, StoredRun
+from db.engines import database_unreachable
 from db.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ class RunHub:
     async def start(self, user_id: str, events: AsyncIterator[rev.RunEvent]) -> Started:
         """Drive `events` (an `ask()`) in the background; returns once the run exists.
 
-        Whatever `ask()` raises before the run starts (ModelNotConfigured, SessionTaken) is
-        raised here, so the caller can answer with its status and message.
+        Whatever `ask()` raises before the run starts (QuestionRefused, ModelNotConfigured,
+        TooManyRequests, SessionTaken) is raised here, so the caller can answer with its status
+        and message; nothing was stored then.
         """
         started: asyncio.Future[Started] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(self._drive(user_id, events, started))
@@ -70,21 +72,25 @@ class RunHub:
     ) -> None:
         live: LiveRun | None = None
         pump: asyncio.Task[None] | None = None
+        cause: Exception | None = None
         try:
             async for event in events:
                 if live is None:
                     live, pump = self._open(user_id, event, started)
                 live.poke(urgent=not isinstance(event, rev.ContentDelta))
         except Exception as exc:
+            cause = exc
             if not started.done():
                 started.set_exception(exc)
+            elif database_unreachable(exc):  # expected in an outage: its followers are told so
+                log.warning("run %s stopped: the database is not reachable (%s)", live_id(live), exc)
             else:
-                log.exception("run %s failed outside its recorder", live.run_id if live else "?")
+                log.exception("run %s failed outside its recorder", live_id(live))
         finally:
             if not started.done():
                 started.set_exception(RuntimeError("The run ended before it started."))
             if live is not None and pump is not None:
-                await self._close(live, pump)
+                await self._close(live, pump, cause)
 
     def _open(
         self, user_id: str, event: rev.RunEvent, started: asyncio.Future[Started]
@@ -98,15 +104,20 @@ class RunHub:
         started.set_result(Started(event.run_id, event.session_id))
         return live, asyncio.create_task(live.pump())
 
-    async def _close(self, live: LiveRun, pump: asyncio.Task[None]) -> None:
+    async def _close(self, live: LiveRun, pump: asyncio.Task[None], cause: Exception | None) -> None:
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump
         try:
             await asyncio.shield(live.refresh())  # the final events, stored before ask() returned
-        except Exception:  # its followers still end (each stream says it stopped short)
-            log.warning("could not read the last events of run %s", live.run_id, exc_info=True)
+        except Exception as exc:  # its followers still end (each stream says it stopped short)
+            cause = cause or exc
+            log.warning("could not read the last events of run %s: %s", live.run_id, exc)
         finally:
-            live.close()
+            live.close(cause)
             self.live.pop(live.run_id, None)
             self.tasks.pop(live.run_id, None)
+
+
+def live_id(live: LiveRun | None) -> str:
+    return live.run_id if live is not None else "?"

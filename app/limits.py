@@ -1,4 +1,5 @@
-"""Request body size limit, as pure ASGI middleware: too large is a 413 in the one error shape.
+"""Limits on what callers send: the request body size, as pure ASGI middleware (too large is a
+413 in the one error shape), and the per-user run limits of the surfaces that face people.
 
 The body is read (up to the limit) before the app sees it, so a chunked upload without a
 Content-Length is caught too; what was read is replayed to the app unchanged.
@@ -12,6 +13,14 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
+from app.settings import Settings
+from db.store import RunLimits
+
+
+def run_limits(settings: Settings) -> RunLimits:
+    """The per-user limits REST and Slack apply when they start a run (counted in PostgreSQL, so
+    they hold across replicas)."""
+    return RunLimits(settings.user_max_active_runs, settings.user_questions_per_minute)
 
 
 class BodyLimit:

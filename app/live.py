@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from agents import run_events as rev
+from db.engines import database_unreachable
 from db.store import EventRecord, Store
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,21 @@ DELTA_WAIT_S = 0.15  # answer chunks reach the store in batches (RunRecorder flu
 POLL_S = 0.5
 
 
+class StreamCut(Exception):
+    """The run is over but its stream cannot reach its final event; `code` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class EventSource(Protocol):
     run_id: str
 
     async def next_batch(self, after: int, timeout: float) -> tuple[list[EventRecord], bool]:
-        """Events with id > `after` (waiting up to `timeout` for some) and whether the run ended."""
+        """Events with id > `after` (waiting up to `timeout` for some) and whether the run ended
+        with nothing after them (also when `after` is at or past its final event). StreamCut
+        when the run is over but its remaining events cannot be had."""
         ...
 
 
@@ -40,6 +51,8 @@ class LiveRun:
         self.store, self.user_id, self.run_id = store, user_id, run_id
         self.events: list[EventRecord] = []
         self.done = False
+        self.gone = False  # the run was deleted (with its session) while it ran
+        self.cause: BaseException | None = None  # why the last events may be missing
         self._changed = asyncio.Event()
         self._poked = asyncio.Event()
         self._urgent = False
@@ -59,18 +72,22 @@ class LiveRun:
             self._urgent = False
             try:
                 await self.refresh()
-            except Exception:  # e.g. the database is away: the next poke tries again
-                log.warning("could not read the new events of run %s", self.run_id, exc_info=True)
+            except Exception as exc:  # e.g. the database is away: the next poke tries again
+                self.cause = exc
+                log.warning("could not read the new events of run %s: %s", self.run_id, exc)
 
     async def refresh(self) -> None:
         async with self._lock:
             after = self.events[-1].id if self.events else 0
             found = await asyncio.to_thread(self.store.events_after, self.user_id, self.run_id, after)
+            self.gone = found is None
             if found:
                 self.events.extend(found)
                 self._wake()
 
-    def close(self) -> None:
+    def close(self, cause: BaseException | None = None) -> None:
+        """No more events will come; `cause`: what stopped the run or its last read, if anything."""
+        self.cause = cause or self.cause
         self.done = True
         self._poked.set()
         self._wake()
@@ -88,7 +105,18 @@ class LiveRun:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
             batch = self._after(after)
-        return batch, self.done and not self._after(batch[-1].id if batch else after)
+        ended = self.done and not self._after(batch[-1].id if batch else after)
+        complete = bool(self.events) and self.events[-1].type in TERMINAL_TYPES
+        if ended and not complete and not batch:
+            raise StreamCut(self._why_cut())
+        return batch, ended and complete
+
+    def _why_cut(self) -> str:
+        if self.gone:
+            return "run_deleted"
+        if self.cause is not None and database_unreachable(self.cause):
+            return "database_unavailable"
+        return "stream_interrupted"
 
 
 class StoredRun:
@@ -100,16 +128,26 @@ class StoredRun:
     async def next_batch(self, after: int, timeout: float) -> tuple[list[EventRecord], bool]:
         waited = 0.0
         while True:
-            found = await asyncio.to_thread(self.store.events_after, self.user_id, self.run_id, after)
+            found = await self._events(after)
             if found or waited >= timeout:
-                break
-            run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
-            if run is None or run.finished:
-                return [], True
+                return found, bool(found) and found[-1].type in TERMINAL_TYPES
+            if await self._finished():  # its final event was committed with its status: read again
+                found = await self._events(after)
+                return found, not found or found[-1].type in TERMINAL_TYPES
             await asyncio.sleep(POLL_S)
             waited += POLL_S
-        found = found or []
-        return found, bool(found) and found[-1].type in TERMINAL_TYPES
+
+    async def _events(self, after: int) -> list[EventRecord]:
+        found = await asyncio.to_thread(self.store.events_after, self.user_id, self.run_id, after)
+        if found is None:
+            raise StreamCut("run_deleted")
+        return found
+
+    async def _finished(self) -> bool:
+        run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
+        if run is None:
+            raise StreamCut("run_deleted")
+        return run.finished
 
 
 async def follow(source: EventSource, after: int, keepalive_s: float) -> AsyncIterator[EventRecord | None]:

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     sse_keepalive_s: float = Field(default=15.0, gt=0)
 
+    # --- questions and per-user limits (every surface: REST, Slack, schedules, CLI) ------------
+    question_max_chars: int = Field(default=20_000, ge=100, le=1_000_000)
+    user_max_active_runs: int = Field(default=5, ge=0)
+    user_questions_per_minute: int = Field(default=20, ge=0)
+
     # --- scheduler and Slack delivery ----------------------------------------------------------
     scheduler_enabled: bool = True
     scheduler_sync_s: float = Field(default=30.0, gt=0)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from app.live import TERMINAL_TYPES, EventSource, follow
+from app.live import EventSource, StreamCut, follow
 from db.engines import database_unreachable
 from db.store import EventRecord
 
@@ -44,43 +44,40 @@ def encode(record: EventRecord) -> bytes:
     return f"id: {record.id}\nevent: {record.type}\ndata: {data}\n\n".encode()
 
 
-STOPPED = (
-    "The stream stopped before the run ended ({why}). What was stored is kept: follow "
-    "GET /v1/runs/{run_id}/events with Last-Event-ID set to the last id you received."
+RESUME = (
+    " What was stored is kept: follow GET /v1/runs/{run_id}/events with Last-Event-ID set to the"
+    " last id you received."
 )
-WHY = {
-    "database_unavailable": "the database is not reachable",
-    "stream_interrupted": "its events could not be read or stored",
+STOPPED = {
+    "database_unavailable": "The stream stopped before the run ended: the database is not reachable."
+    + RESUME,
+    "stream_interrupted": "The stream stopped before the run ended: its events could not be read or"
+    " stored." + RESUME,
+    "run_deleted": "The run's session was deleted while it ran: the run was cancelled and its events"
+    " are gone.",
 }
 
 
 def stopped(run_id: str, code: str) -> bytes:
     """A last `error` event, without an id: resuming from the last real id is unaffected."""
-    data = {
-        "type": "error",
-        "code": code,
-        "run_id": run_id,
-        "message": STOPPED.format(why=WHY[code], run_id=run_id),
-    }
+    data = {"type": "error", "code": code, "run_id": run_id, "message": STOPPED[code].format(run_id=run_id)}
     return f"event: error\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
 async def stream_bytes(source: EventSource, after: int, keepalive_s: float) -> AsyncIterator[bytes]:
-    """The run's events after `after`, to its final one; a stream that cannot get there ends with
-    an `error` event saying why and how to pick the run up again, rather than just stopping."""
-    ended = False
+    """The run's events after `after`, to its final one (nothing when `after` is at or past it);
+    a stream that cannot get there ends with an `error` event saying why and, when it can be,
+    how to pick the run up again, rather than just stopping."""
     try:
         async for record in follow(source, after, keepalive_s):
-            ended = record is not None and record.type in TERMINAL_TYPES
             yield KEEPALIVE if record is None else encode(record)
+    except StreamCut as cut:
+        yield stopped(source.run_id, cut.code)
     except Exception as exc:
         down = database_unreachable(exc)
         if not down:
             log.exception("the event stream of run %s failed", source.run_id)
         yield stopped(source.run_id, "database_unavailable" if down else "stream_interrupted")
-        return
-    if not ended:
-        yield stopped(source.run_id, "stream_interrupted")
 
 
 def event_stream(source: EventSource, after: int, keepalive_s: float) -> StreamingResponse:

@@ -1,9 +1,11 @@
 """Housekeeping every minute on each replica: close runs whose process died; prune Slack claims.
 
-Every run heartbeats while it is driven (RunRecorder, every 15 s). A process that dies mid-run
-leaves its runs `running`: start-up closes the ones a dead predecessor left, and this sweep closes
-those of a replica that died while the others live on (or of a run whose final write failed while
-the database was away), so a run never stays `running` once nothing drives it. Each closed run
+Every run heartbeats while it is driven (RunRecorder, every 15 s) and records the process that
+drives it. A process that dies mid-run leaves its runs `running`: start-up (and each round) closes
+at once the ones a dead process on this same host left (its pid is gone, or the pid is now ours),
+and closes any other once its heartbeat is older than STALE_RUN_S — a replica on another host
+that died, or a run whose final write failed while the database was away — so a run never stays
+`running` once nothing drives it. Each closed run
 gets a final `run_failed` event (retryable), so a client following its stream stops waiting.
 With Slack on, event claims older than the retention (app/slack/ledger.py) go in the same round.
 """

@@ -161,6 +161,8 @@ def run(home: Path, args: argparse.Namespace) -> None:
             openai_base_url=ready.get(timeout=60),
             db_pool_size=args.pool,
             model_max_retries=0,
+            user_max_active_runs=0,  # one user asks everything here: measure load, not limits
+            user_questions_per_minute=0,
         )
         target = resolve_target(settings)
         bootstrap(target)

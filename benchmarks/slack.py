@@ -63,6 +63,8 @@ def settings_for(home: Path, model: FakeModelServer, slack: FakeSlackWeb) -> Set
         openai_base_url=model.base_url,
         model_max_retries=0,
         scheduler_enabled=False,
+        user_max_active_runs=0,  # one user asks everything here: measure load, not limits
+        user_questions_per_minute=0,
         slack_bot_token=SecretStr("xoxb-bench"),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=slack.api_url,

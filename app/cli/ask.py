@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agents import run_events as rev
+from agents.questions import refusal
 from agents.team import Deps, ask
 from app.cli.common import fail, friendly_errors, ready_target, settings
 from app.errors import ModelNotConfigured
@@ -29,6 +30,8 @@ def ask_command(
 ) -> None:
     """Ask the data team a question."""
     s = settings()
+    if (refused := refusal(question, s.question_max_chars)) is not None:  # the same rules as REST
+        fail(refused.message)
     if not s.model_configured:  # before starting any database: say what to set
         fail(ModelNotConfigured().message)
     with friendly_errors():

@@ -10,13 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
 from agents.team import ask
 from app.deps import HubDep, SettingsDep, TeamDeps, Viewer
 from app.errors import Conflict, UpstreamError
+from app.limits import run_limits
 from app.live import follow
 from app.routes.models import Responses, documented_errors
+from app.session_ids import reserved_by
 from app.sse import SSE_RESPONSE, event_stream
 from db.store import EventRecord
 
@@ -24,14 +26,29 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 
 
 class AskRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=20_000, examples=["What was MRR last month?"])
-    session_id: str | None = Field(
+    # Strict: a field Dash does not know, or "stream": "yes", is a mistake worth a 422.
+    model_config = ConfigDict(extra="forbid")
+
+    message: StrictStr = Field(
+        min_length=1,
+        examples=["What was MRR last month?"],
+        description="The question: not blank, at most QUESTION_MAX_CHARS characters (20,000 by default).",
+    )
+    session_id: StrictStr | None = Field(
         default=None,
         min_length=1,
         max_length=200,
-        description="Continue this session of yours; omit to start a new one.",
+        description="Continue this session of yours; omit to start a new one. Ids starting with"
+        " `slack:` belong to Slack threads and are refused.",
     )
-    stream: bool = Field(default=True, description="true: text/event-stream; false: one JSON result.")
+    stream: StrictBool = Field(default=True, description="true: text/event-stream; false: one JSON result.")
+
+    @field_validator("session_id")
+    @classmethod
+    def _not_a_surface_session(cls, value: str | None) -> str | None:
+        if value is not None and (surface := reserved_by(value)) is not None:
+            raise ValueError(f"session ids starting with {value.split(':')[0]}: belong to {surface}")
+        return value
 
 
 class AskResult(BaseModel):
@@ -54,6 +71,8 @@ ASK_RESPONSES: Responses = {
     },
     **documented_errors(
         e409="session_id belongs to another user, or the run was cancelled.",
+        e429="You have USER_MAX_ACTIVE_RUNS runs in flight, or asked USER_QUESTIONS_PER_MINUTE"
+        " questions within a minute (see Retry-After).",
         e502="The model server failed (non-streaming only; a stream ends with run_failed).",
         e503="No model is configured (the message names the setting), or the database is not reachable.",
     ),
@@ -69,7 +88,8 @@ ASK_RESPONSES: Responses = {
 async def ask_question(
     body: AskRequest, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep
 ) -> StreamingResponse | AskResult:
-    started = await hub.start(principal.user_id, ask(deps, principal.user_id, body.message, body.session_id))
+    question = ask(deps, principal.user_id, body.message, body.session_id, limits=run_limits(settings))
+    started = await hub.start(principal.user_id, question)
     source = hub.source(principal.user_id, started.run_id)
     if body.stream:
         return event_stream(source, 0, settings.sse_keepalive_s)

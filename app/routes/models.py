@@ -112,5 +112,6 @@ class SessionPage(BaseModel):
 
 
 class SessionDetail(SessionOut):
-    messages: list[MessageOut]
-    runs: list[RunTrace]
+    messages: list[MessageOut] = Field(description="The question and answer of each completed run below.")
+    runs: list[RunTrace] = Field(description="The page's runs, oldest first, each with its full trace.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the earlier runs; null: no more.")

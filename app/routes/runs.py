@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -16,6 +17,7 @@ from db.store import RunNotFound
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 MAX_ID = 2**63 - 1
+EVENT_ID = re.compile(r"[0-9]{1,19}")
 NOT_FOUND = documented_errors(e404="No such run for this caller (someone else's looks the same).")
 
 
@@ -65,11 +67,13 @@ async def run_events(
 
 def resume_point(last_event_id: str | None) -> int:
     """The event id to resume after: `Last-Event-ID` when given, else 0 (from the start)."""
-    if last_event_id is None or not last_event_id.strip():
+    value = (last_event_id or "").strip()
+    if not value:
         return 0
-    if not last_event_id.strip().isdigit() or int(last_event_id.strip()) > MAX_ID:
+    # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+    if not EVENT_ID.fullmatch(value) or int(value) > MAX_ID:
         raise InvalidInput(
             "Last-Event-ID must be the id of an event from this stream.",
             detail={"fields": [{"field": "header.last-event-id", "message": "not an event id"}]},
         )
-    return int(last_event_id.strip())
+    return int(value)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import StoreDep, Viewer
+from app.deps import HubDep, StoreDep, Viewer
 from app.routes.models import (
     EventOut,
     MessageOut,
@@ -18,7 +18,7 @@ from app.routes.models import (
     SessionPage,
     documented_errors,
 )
-from db.store import RunRecord, SessionNotFound, Store
+from db.store import EventRecord, RunRecord, SessionNotFound, Store
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 NOT_FOUND = documented_errors(e404="No such session for this caller (someone else's looks the same).")
@@ -38,34 +38,54 @@ async def list_sessions(
 
 
 @router.get(
-    "/{session_id}", summary="Read a session: messages, runs and every run's events", responses=NOT_FOUND
+    "/{session_id}",
+    summary="Read a session: its latest runs with their messages and events; page back for earlier ones",
+    responses=NOT_FOUND,
 )
-async def read_session(principal: Viewer, store: StoreDep, session_id: str) -> SessionDetail:
-    return await asyncio.to_thread(session_detail, store, principal.user_id, session_id)
+async def read_session(
+    principal: Viewer,
+    store: StoreDep,
+    session_id: str,
+    limit: Annotated[int, Query(ge=1, le=100, description="Most runs in this page")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page: earlier runs")
+    ] = None,
+) -> SessionDetail:
+    return await asyncio.to_thread(session_detail, store, principal.user_id, session_id, limit, cursor)
 
 
 @router.delete(
-    "/{session_id}", status_code=204, summary="Delete a session with its runs and events", responses=NOT_FOUND
+    "/{session_id}",
+    status_code=204,
+    summary="Delete a session with its runs and events (runs still answering are cancelled)",
+    responses=NOT_FOUND,
 )
-async def delete_session(principal: Viewer, store: StoreDep, session_id: str) -> Response:
+async def delete_session(principal: Viewer, store: StoreDep, hub: HubDep, session_id: str) -> Response:
+    running = await asyncio.to_thread(store.active_runs, principal.user_id, session_id)
     if not await asyncio.to_thread(store.delete_session, principal.user_id, session_id):
         raise SessionNotFound(session_id)
+    for run_id in running:  # at once here; a replica driving one stops at its next heartbeat
+        hub.cancel(run_id)
     return Response(status_code=204)
 
 
-def session_detail(store: Store, user_id: str, session_id: str) -> SessionDetail:
+def session_detail(
+    store: Store, user_id: str, session_id: str, limit: int, cursor: str | None
+) -> SessionDetail:
+    """One page of the session: its latest `limit` runs before `cursor`, oldest first, with the
+    messages they left and their full traces."""
     session = store.get_session(user_id, session_id)
     if session is None:
         raise SessionNotFound(session_id)
-    messages = [MessageOut.of(m) for m in store.list_messages(user_id, session_id)]
-    runs = [run_trace(store, user_id, run) for run in store.list_runs(user_id, session_id)]
-    return SessionDetail(**SessionOut.of(session).model_dump(), messages=messages, runs=runs)
+    page = store.runs_page(user_id, session_id, limit, cursor)
+    ids = [run.id for run in page.items]
+    messages = [MessageOut.of(m) for m in store.messages_of_runs(user_id, ids)]
+    traces = store.events_of_runs(user_id, ids)
+    runs = [run_trace(run, traces[run.id]) for run in page.items]
+    return SessionDetail(
+        **SessionOut.of(session).model_dump(), messages=messages, runs=runs, next_cursor=page.next_cursor
+    )
 
 
-def run_trace(store: Store, user_id: str, run: RunRecord) -> RunTrace:
-    """The run with all its stored events (paged through the store's replay limit)."""
-    events, after = [], 0
-    while batch := store.events_after(user_id, run.id, after):
-        events += [EventOut.of(e) for e in batch]
-        after = batch[-1].id
-    return RunTrace(**RunOut.of(run).model_dump(), events=events)
+def run_trace(run: RunRecord, events: list[EventRecord]) -> RunTrace:
+    return RunTrace(**RunOut.of(run).model_dump(), events=[EventOut.of(e) for e in events])

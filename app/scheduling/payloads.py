@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agents.questions import refusal
+from app.settings import get_settings
 from db.sql_guard import check_analyst
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -32,9 +34,17 @@ class AskPayload(BaseModel):
     """Ask `question` as `user_id`; the answer is stored as a report and posted to `channel` if set."""
 
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=4000)
+    question: str
     user_id: str = Field(min_length=1, max_length=200)
     channel: str | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _askable(cls, question: str) -> str:
+        """The rules of every surface (QUESTION_MAX_CHARS among them), checked when saved."""
+        if (refused := refusal(question, get_settings().question_max_chars)) is not None:
+            raise ValueError(refused.message)
+        return question
 
 
 class SqlCheckPayload(BaseModel):

@@ -15,9 +15,11 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agents import run_events as rev
+from agents.questions import refusal
 from agents.scope import Deps
 from agents.team import ask
-from app.errors import ModelNotConfigured
+from app.errors import ModelNotConfigured, TooManyRequests
+from app.limits import run_limits
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
@@ -32,6 +34,11 @@ SORRY_OTHER = "something went wrong on my side (the details are in the Dash trac
 EMPTY = "Ask me a question about your data, e.g. _What was MRR last month?_"
 SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
 SORRY_NO_DATABASE = "my database is not reachable right now (an admin can check `dash db status`)."
+REFUSED = "Sorry, I can't take that question: {reason}"
+BUSY = (
+    "You have asked me a lot at once, more than I take from one person. Please ask again in about"
+    " {wait} seconds, or once one of your questions has its answer."
+)
 
 
 class Responder:
@@ -44,6 +51,9 @@ class Responder:
         if not q.text:
             await status.put(EMPTY)
             return
+        if (refused := refusal(q.text, self.deps.settings.question_max_chars)) is not None:
+            await status.put(REFUSED.format(reason=refused.message))  # before anything is stored
+            return
         try:
             await status.start()
             session = await asyncio.to_thread(self._session, q, await self._email(q.user))
@@ -51,6 +61,8 @@ class Responder:
             await self._reply(status, final)
         except ModelNotConfigured:
             await self._apologise(status, SORRY_NO_MODEL)
+        except TooManyRequests as busy:
+            await status.put(BUSY.format(wait=busy.retry_after_s))
         except Exception as exc:  # never silence: log the details, tell the user briefly
             log.exception("Slack question in %s/%s failed", q.channel, q.thread_ts)
             await self._apologise(status, SORRY_NO_DATABASE if database_unreachable(exc) else SORRY_OTHER)
@@ -86,7 +98,8 @@ class Responder:
 
     async def _run(self, q: Question, session: str, status: Status) -> rev.RunEvent | None:
         final: rev.RunEvent | None = None
-        async for event in ask(self.deps, q.user_id, q.text, session):
+        limits = run_limits(self.deps.settings)
+        async for event in ask(self.deps, q.user_id, q.text, session, limits=limits):
             line = status_line(event)
             if line:
                 await status.show(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from db.store.events import EventStore
+from db.store.limits import NO_LIMITS, RunLimits
 from db.store.records import (
     EventRecord,
     MessageRecord,
@@ -29,8 +30,10 @@ __all__ = [
     "EventRecord",
     "FinalEvent",
     "MessageRecord",
+    "NO_LIMITS",
     "Page",
     "RunNotFound",
+    "RunLimits",
     "RunRecord",
     "SessionNotFound",
     "SessionRecord",

@@ -63,3 +63,17 @@ class EventStore:
             if conn.execute(owner).first() is None:
                 return None
             return [from_row(EventRecord, row) for row in conn.execute(query)]
+
+    def events_of_runs(self, user_id: str, run_ids: list[str]) -> dict[str, list[EventRecord]]:
+        """Every stored event of the user's runs `run_ids`, by run, in order (one query)."""
+        query = (
+            select(run_events)
+            .join(runs, runs.c.id == run_events.c.run_id)
+            .where(run_events.c.run_id.in_(run_ids), runs.c.user_id == user_id)
+            .order_by(run_events.c.id)
+        )
+        found: dict[str, list[EventRecord]] = {run_id: [] for run_id in run_ids}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                found[row.run_id].append(from_row(EventRecord, row))
+        return found

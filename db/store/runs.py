@@ -12,11 +12,22 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 
 from db.store.events import append
-from db.store.records import ACTIVE, RunRecord, SessionNotFound, Transition, from_row
-from db.store.sessions import touch
+from db.store.limits import NO_LIMITS, RunLimits, check_limits
+from db.store.owner import this_process
+from db.store.records import (
+    ACTIVE,
+    Page,
+    RunRecord,
+    SessionNotFound,
+    Transition,
+    decode_cursor,
+    encode_cursor,
+    from_row,
+)
+from db.store.sessions import claim_session, touch
 from db.store.tables import messages, runs, sessions
 
 # An event stored in the same transaction as a status change: (type, payload).
@@ -31,20 +42,28 @@ class RunStore:
     def start_run(self, user_id: str, session_id: str, question: str) -> RunRecord:
         """Open a `running` run in the user's session; SessionNotFound if it is not theirs."""
         owned = select(sessions.c.id).where(sessions.c.id == session_id, sessions.c.user_id == user_id)
-        values = {
-            "id": str(uuid.uuid4()),
-            "session_id": session_id,
-            "user_id": user_id,
-            "status": "running",
-            "question": question,
-            "started_at": func.now(),
-        }
         with self.engine.begin() as conn:
             if conn.execute(owned).first() is None:
                 raise SessionNotFound(session_id)
-            row = conn.execute(runs.insert().values(values).returning(*runs.c)).one()
-            touch(conn, session_id)
-        return from_row(RunRecord, row)
+            return _insert_run(conn, user_id, session_id, question)
+
+    def open_run(
+        self,
+        user_id: str,
+        session_id: str | None,
+        question: str,
+        *,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        limits: RunLimits = NO_LIMITS,
+    ) -> RunRecord:
+        """Open a `running` run in the user's session (created when new), in one transaction:
+        a refused run (SessionTaken, TooManyRequests, a value PostgreSQL cannot store) leaves
+        no session behind."""
+        with self.engine.begin() as conn:
+            check_limits(conn, user_id, limits)
+            session = claim_session(conn, user_id, session_id, title, metadata)
+            return _insert_run(conn, user_id, session.id, question)
 
     def get_run(self, user_id: str, run_id: str) -> RunRecord | None:
         """The run, or None when it does not exist or belongs to someone else."""
@@ -52,6 +71,21 @@ class RunStore:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return from_row(RunRecord, row) if row else None
+
+    def runs_page(
+        self, user_id: str, session_id: str, limit: int = 20, cursor: str | None = None
+    ) -> Page[RunRecord]:
+        """The session's latest `limit` runs before `cursor` (none: the newest), oldest first;
+        `next_cursor` points at the runs before them ([] for someone else's session)."""
+        order = (runs.c.created_at.desc(), runs.c.id.desc())
+        query = select(runs).where(runs.c.session_id == session_id, runs.c.user_id == user_id)
+        if cursor is not None:
+            query = query.where(tuple_(runs.c.created_at, runs.c.id) < decode_cursor(cursor))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+        items = [from_row(RunRecord, row) for row in reversed(rows[:limit])]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(items[0].created_at, items[0].id) if more else None)
 
     def list_runs(self, user_id: str, session_id: str) -> list[RunRecord]:
         """The runs of the user's session, oldest first ([] for someone else's session)."""
@@ -64,7 +98,8 @@ class RunStore:
             return [from_row(RunRecord, row) for row in conn.execute(query)]
 
     def heartbeat(self, run_id: str) -> bool:
-        """Record that the run is alive; returns True when someone asked to cancel it."""
+        """Record that the run is alive; returns True when it should stop: someone asked to
+        cancel it, or it is gone (its session was deleted)."""
         query = (
             update(runs)
             .where(runs.c.id == run_id, runs.c.status.in_(ACTIVE))
@@ -72,7 +107,18 @@ class RunStore:
             .returning(runs.c.cancel_requested)
         )
         with self.engine.begin() as conn:
-            return bool(conn.execute(query).scalar())
+            cancel = conn.execute(query).scalar()
+            if cancel is None:  # finished (or interrupted: it may still complete), or deleted
+                return conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is None
+        return bool(cancel)
+
+    def active_runs(self, user_id: str, session_id: str) -> list[str]:
+        """Ids of the user's runs in flight in the session."""
+        query = select(runs.c.id).where(
+            runs.c.session_id == session_id, runs.c.user_id == user_id, runs.c.status.in_(ACTIVE)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def request_cancel(self, user_id: str, run_id: str) -> RunRecord | None:
         """Ask the process running the run to stop (it notices at its next heartbeat).
@@ -134,21 +180,44 @@ class RunStore:
             return _transition(_finish(conn, run_id, "cancelled", {}, ACTIVE, final_event))
 
     def recover_interrupted_runs(self, stale_after_s: float, event_type: str = "run_failed") -> list[str]:
-        """Mark active runs whose heartbeat is older than `stale_after_s` as interrupted.
+        """Mark as interrupted the active runs nothing drives any more: those whose process on
+        this host is dead (at once), and any whose heartbeat is older than `stale_after_s`.
 
-        Called at start-up: their process died, so they would otherwise stay `running` forever.
+        Called at start-up and then every minute, so a run never stays `running` forever.
         Each gets a final `event_type` event so a client following the stream stops waiting.
         """
-        stale = func.now() - timedelta(seconds=stale_after_s)
-        query = select(runs.c.id).where(runs.c.status.in_(ACTIVE), runs.c.heartbeat_at < stale)
+        me = this_process()
+        stale = runs.c.heartbeat_at < func.now() - timedelta(seconds=stale_after_s)
+        query = select(runs.c.id, runs.c.owner_pid, runs.c.owner_instance, stale.label("stale")).where(
+            runs.c.status.in_(ACTIVE), or_(stale, runs.c.owner_host == me.host)
+        )
         payload = {"error": INTERRUPTED_ERROR, "retryable": True}
         with self.engine.begin() as conn:
-            ids = list(conn.execute(query.with_for_update(skip_locked=True)).scalars())
+            rows = conn.execute(query.with_for_update(skip_locked=True)).all()
+            ids = [r.id for r in rows if r.stale or me.outlived(r.owner_pid, r.owner_instance)]
             for run_id in ids:
                 _finish(
                     conn, run_id, "interrupted", {"error": INTERRUPTED_ERROR}, ACTIVE, (event_type, payload)
                 )
         return ids
+
+
+def _insert_run(conn: Connection, user_id: str, session_id: str, question: str) -> RunRecord:
+    owner = this_process()
+    values = {
+        "id": str(uuid.uuid4()),
+        "session_id": session_id,
+        "user_id": user_id,
+        "status": "running",
+        "question": question,
+        "started_at": func.now(),
+        "owner_host": owner.host,
+        "owner_pid": owner.pid,
+        "owner_instance": owner.instance,
+    }
+    row = conn.execute(runs.insert().values(values).returning(*runs.c)).one()
+    touch(conn, session_id)
+    return from_row(RunRecord, row)
 
 
 def _finish(

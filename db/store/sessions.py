@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, tuple_
+from sqlalchemy import Connection, Engine, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from db.store.records import (
@@ -36,15 +36,8 @@ class SessionStore:
 
         Raises SessionTaken when the id already belongs to another user.
         """
-        sid = session_id or str(uuid.uuid4())
-        row = {"id": sid, "user_id": user_id, "title": title, "metadata": metadata or {}}
         with self.engine.begin() as conn:
-            # DO NOTHING waits for a concurrent insert of the same id, so the select sees the winner.
-            conn.execute(insert(sessions).values(row).on_conflict_do_nothing(index_elements=["id"]))
-            found = conn.execute(select(sessions).where(sessions.c.id == sid)).one()
-        if found.user_id != user_id:
-            raise SessionTaken(sid)
-        return from_row(SessionRecord, found)
+            return claim_session(conn, user_id, session_id, title, metadata)
 
     def get_session(self, user_id: str, session_id: str) -> SessionRecord | None:
         """The session, or None when it does not exist or belongs to someone else."""
@@ -98,6 +91,36 @@ class SessionStore:
         )
         with self.engine.connect() as conn:
             return [from_row(MessageRecord, row) for row in conn.execute(query)]
+
+    def messages_of_runs(self, user_id: str, run_ids: list[str]) -> list[MessageRecord]:
+        """The messages the user's runs `run_ids` left (question and answer of each completed
+        one), in order."""
+        query = (
+            select(messages)
+            .join(sessions, sessions.c.id == messages.c.session_id)
+            .where(messages.c.run_id.in_(run_ids), sessions.c.user_id == user_id)
+            .order_by(messages.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [from_row(MessageRecord, row) for row in conn.execute(query)]
+
+
+def claim_session(
+    conn: Connection,
+    user_id: str,
+    session_id: str | None,
+    title: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> SessionRecord:
+    """`create_or_get_session` inside the caller's transaction."""
+    sid = session_id or str(uuid.uuid4())
+    row = {"id": sid, "user_id": user_id, "title": title, "metadata": metadata or {}}
+    # DO NOTHING waits for a concurrent insert of the same id, so the select sees the winner.
+    conn.execute(insert(sessions).values(row).on_conflict_do_nothing(index_elements=["id"]))
+    found = conn.execute(select(sessions).where(sessions.c.id == sid)).one()
+    if found.user_id != user_id:
+        raise SessionTaken(sid)
+    return from_row(SessionRecord, found)
 
 
 def touch(conn: Any, session_id: str) -> None:

@@ -49,6 +49,9 @@ runs = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
     Column("heartbeat_at", DateTime(timezone=True)),
+    Column("owner_host", Text),
+    Column("owner_pid", Integer),
+    Column("owner_instance", Text),
 )
 
 messages = Table(
