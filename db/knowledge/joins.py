@@ -1,8 +1,9 @@
 """Join keys inferred from column names where no foreign key is declared.
 
 `orders.customer_id` -> `customers.customer_id` (or `customers.id`); a prefix names the role
-(`from_subscription_id` -> `subscriptions`); singular and plural table names both match. Inferred
-joins are marked so (the agent treats them as likely, not certain).
+(`from_subscription_id` -> `subscriptions`); singular and plural table names both match; failing
+those, the one other table whose single-column primary key has the column's name (`person_id` ->
+`people`). Inferred joins are marked so (the agent treats them as likely, not certain).
 """
 
 from __future__ import annotations
@@ -23,15 +24,30 @@ class InferredJoin:
 def infer_joins(relation: Relation, relations: Sequence[Relation]) -> tuple[InferredJoin, ...]:
     """Joins for `relation`'s `*_id` columns that no declared foreign key covers."""
     declared = {c for fk in relation.foreign_keys for c in fk.columns}
-    index = _by_name(relations)
+    index, keys = _by_name(relations), _by_key(relations)
     found = []
     for column in relation.columns:
         if column.name in declared or relation.primary_key == (column.name,):
             continue  # declared already, or the table's own key
-        join = _match(column.name, relation, index)
+        join = _match(column.name, relation, index) or _same_key(column.name, relation, keys)
         if join is not None:
             found.append(join)
     return tuple(found)
+
+
+def _by_key(relations: Sequence[Relation]) -> dict[str, list[Relation]]:
+    keys: dict[str, list[Relation]] = {}
+    for relation in relations:
+        if len(relation.primary_key) == 1:
+            keys.setdefault(relation.primary_key[0], []).append(relation)
+    return keys
+
+
+def _same_key(column: str, owner: Relation, keys: dict[str, list[Relation]]) -> InferredJoin | None:
+    others = [r for r in keys.get(column, []) if r.oid != owner.oid]
+    if len(others) != 1 or not column.lower().endswith("id"):
+        return None  # none, or ambiguous: better no join than a wrong one
+    return InferredJoin(column, others[0].display_name, column)
 
 
 def _by_name(relations: Sequence[Relation]) -> dict[str, list[Relation]]:

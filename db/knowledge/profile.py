@@ -198,9 +198,10 @@ def _run_stats(
 ) -> Any:
     conn.execute(text("SET TRANSACTION READ ONLY"))
     conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
-    # Identifiers are quoted by the server (quote_ident); the driver gets no parameters, so nothing
-    # in a name is ever read as a placeholder.
-    return conn.exec_driver_sql(stats_sql(relation, sampling, personal, keys)).one()
+    # Identifiers are quoted by the server (quote_ident). The statement goes to psycopg without
+    # parameters, so a `%` or `:` inside a name is never read as a placeholder.
+    driver: Any = conn.connection.driver_connection
+    return driver.execute(stats_sql(relation, sampling, personal, keys)).fetchone()
 
 
 def stats_sql(relation: Relation, sampling: Sampling, personal: set[str], keys: Collection[str] = ()) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from db.knowledge.profile import TableProfile
+from db.knowledge.profile import DEFAULT_SCHEMAS, ProfileOptions, TableProfile, profile_tables
 
 
 def store_profiles(engine: Engine, profiles: Sequence[TableProfile]) -> int:
@@ -36,3 +36,16 @@ def stored_profiles(conn: Connection) -> dict[str, dict[str, Any]]:
     """Every stored profile by table name."""
     rows = conn.execute(text("SELECT table_name, profile FROM ai.table_profiles"))
     return {r.table_name: r.profile for r in rows}
+
+
+def refresh_profiles(
+    reader: Engine,
+    store: Engine,
+    options: ProfileOptions | None = None,
+    schemas: Sequence[str] = DEFAULT_SCHEMAS,
+    tables: Sequence[str] = (),
+) -> list[TableProfile]:
+    """Profile what `reader` (the analyst) can see and store it; files are left to `dash knowledge draft`."""
+    profiles = profile_tables(reader, schemas, tables, options)
+    store_profiles(store, profiles)
+    return profiles
