@@ -38,9 +38,9 @@ class TableOutcome:
     message: str = ""
 
     def line(self) -> str:
-        notes = [f"+{', '.join(self.added)}" if self.added else "", self.message]
+        notes = [f"new columns: {', '.join(self.added)}" if self.added else "", self.message]
         if self.dropped:
-            notes.append(f"no longer in the table: {', '.join(self.dropped)} (remove them from the file)")
+            notes.append(f"no longer in the table, remove from the file: {', '.join(self.dropped)}")
         detail = "; ".join(n for n in notes if n)
         return f"{self.status:<10} {self.table} -> {self.file}" + (f" ({detail})" if detail else "")
 
@@ -137,7 +137,7 @@ def merge_table(current: dict[str, Any] | None, name: str, profile: dict[str, An
             "use_cases": [],
             "data_quality_notes": [],
         }
-        return Merge({**value, "table_columns": columns, "profile": profile}, True, tuple(measured), ())
+        return Merge({**value, "table_columns": columns, "profile": profile}, True, (), ())
     known = [c.get("name") for c in current["table_columns"]]
     added = tuple(c for c in measured if c not in known)
     dropped = tuple(c for c in known if isinstance(c, str) and c not in measured)
