@@ -56,9 +56,6 @@ class DraftReport:
         parts = [f"{self.count(s)} {s}" for s in ("written", "refreshed", "unchanged", "failed", "skipped")]
         return f"{len(self.tables)} table(s): " + ", ".join(parts)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"tables": [t.__dict__ for t in self.tables], "summary": self.summary()}
-
 
 @dataclass(frozen=True)
 class Merge:

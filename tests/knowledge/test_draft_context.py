@@ -100,6 +100,10 @@ def test_cli_draft_prints_a_line_per_table_and_db_load_refreshes_profiles(
         assert "2 table(s): 2 written, 0 refreshed, 0 unchanged" in first.output
         second = CliRunner().invoke(cli, args)
         assert "2 table(s): 0 written, 0 refreshed, 2 unchanged" in second.output
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        no_model = CliRunner().invoke(cli, [*args, "--describe"])
+        assert no_model.exit_code == 1 and "--describe needs a model" in no_model.output
         csv = tmp_path / "deals.csv"
         csv.write_text("deal_id,stage,amount\n1,won,10.5\n2,lost,3\n3,won,7\n")
         loaded = CliRunner().invoke(cli, ["db", "load", str(csv), "--table", "deals"])
