@@ -37,6 +37,8 @@ SELECT jsonb_build_object('n', g), ARRAY['a', 'b'], ARRAY[g, g], (ARRAY['calm', 
        point(g, g), 'x'
 FROM generate_series(1, 50) g;
 CREATE TABLE "MixedCase" ("OrderID" integer PRIMARY KEY, "Status Code" text, "customerId" integer);
+CREATE TABLE "Mixed Case" (n integer);
+CREATE TABLE "Mixed_Case" (m integer);
 INSERT INTO "MixedCase" VALUES (1, 'Open', 5), (2, 'Closed', 6);
 CREATE VIEW oddity_moods AS SELECT state, count(*) AS n FROM oddities GROUP BY state;
 CREATE MATERIALIZED VIEW oddity_days AS SELECT seen_at::date AS day, count(*) AS n FROM oddities GROUP BY 1;
@@ -158,6 +160,8 @@ def test_every_kind_of_relation_and_type_is_drafted_without_error(
     assert "(view," in kinds["oddity_moods"] and "(materialized view," in kinds["oddity_days"]
     assert "(partitioned table," in kinds["events"] and "400 rows" in kinds["events"]
     assert "events_2024" not in kinds  # partitions fold into their parent
+    assert table_file(tmp_path, "Mixed_Case")["table_name"] == "Mixed Case"  # one file per table, always
+    assert table_file(tmp_path, "Mixed_Case-2")["table_name"] == "Mixed_Case"
     mixed = table_file(tmp_path, "MixedCase")
     assert mixed["profile"]["sql_name"] == 'public."MixedCase"'
     assert mixed["profile"]["columns"]["Status Code"]["values"] == ["Closed", "Open"]
