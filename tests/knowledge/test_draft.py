@@ -229,3 +229,23 @@ def test_validate_warns_about_undescribed_columns_and_passes(analyst: Engine, tm
     (tmp_path / "tables" / "broken.json").write_text('{"table_name": "x"}')
     broken = CliRunner().invoke(cli, ["knowledge", "validate", "--path", str(tmp_path)])
     assert broken.exit_code == 1 and "missing required field" in broken.output
+
+
+def test_a_relation_that_fails_is_reported_and_the_others_are_drafted(
+    unusual: DatabaseTarget, unusual_engine: Engine, tmp_path: Path
+) -> None:
+    analyst = unusual.analyst.role
+    run_admin(
+        unusual,
+        "CREATE SCHEMA broken; CREATE VIEW broken.boom AS SELECT 1 / (n - n) AS x FROM generate_series(1, 3) n;"
+        f" CREATE TABLE broken.fine (n integer); GRANT USAGE ON SCHEMA broken TO {analyst};"
+        f" GRANT SELECT ON ALL TABLES IN SCHEMA broken TO {analyst}",
+    )
+    report = draft_knowledge(unusual_engine, tmp_path, schemas=["broken"])
+    outcomes = {t.table: t for t in report.tables}
+    assert outcomes["broken.fine"].status == "written"
+    assert (
+        outcomes["broken.boom"].status == "failed" and "division by zero" in outcomes["broken.boom"].message
+    )
+    assert not (tmp_path / "tables" / "broken.boom.json").exists()
+    assert report.summary() == "2 table(s): 1 written, 0 refreshed, 0 unchanged, 1 failed, 0 skipped"
