@@ -89,12 +89,18 @@ class ContentDelta(RunEvent):
 
 @dataclass(frozen=True)
 class RunCompleted(RunEvent):
-    """The final answer, every SQL statement that ran, and token usage."""
+    """The final answer, every SQL statement that ran, and token usage.
+
+    `result` is the latest result table ({columns, rows, truncated}) and `chart` its Vega-Lite spec
+    (agents/charts.py), both None when no statement returned rows or the rows are not chartable.
+    """
 
     type: ClassVar[str] = "run_completed"
     answer: str
     sql: tuple[str, ...] = ()
     usage: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    chart: dict[str, Any] | None = None
 
     @property
     def terminal(self) -> bool:

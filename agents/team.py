@@ -123,7 +123,14 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
 def _completed(scope: RunScope, event: LoopFinished) -> rev.RunEvent:
     scope.usage += event.usage
     answer = event.answer or "I could not finish this answer within the turn limit; please ask again."
-    return rev.RunCompleted(answer, scope.ledger.statements(), dataclasses.asdict(scope.usage))
+    table = scope.ledger.last_table()
+    return rev.RunCompleted(
+        answer,
+        scope.ledger.statements(),
+        dataclasses.asdict(scope.usage),
+        result=table.as_dict() if table else None,
+        chart=table.chart if table else None,
+    )
 
 
 def _failed(error: Exception) -> rev.RunEvent:
