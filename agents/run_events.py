@@ -58,6 +58,19 @@ class Delegated(RunEvent):
 
 
 @dataclass(frozen=True)
+class ModelCalled(RunEvent):
+    """One model call of an agent ended: tokens and latency, for the run's trace."""
+
+    type: ClassVar[str] = "model_called"
+    agent: str
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    turn: int = 0
+
+
+@dataclass(frozen=True)
 class ToolStarted(RunEvent):
     type: ClassVar[str] = "tool_started"
     agent: str
@@ -135,6 +148,7 @@ EVENT_TYPES: dict[str, type[RunEvent]] = {
     for cls in (
         RunStarted,
         Delegated,
+        ModelCalled,
         ToolStarted,
         ToolFinished,
         ContentDelta,

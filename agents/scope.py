@@ -22,6 +22,7 @@ from agents.loop import (
     LoopFailed,
     LoopFinished,
     LoopLimits,
+    ModelCallFinished,
     ToolFinished,
     ToolStarted,
     Usage,
@@ -112,7 +113,9 @@ def _ending(scope: RunScope, agent: str, event: LoopEvent) -> str | None:
 
 
 def tool_event(agent: str, event: LoopEvent) -> rev.RunEvent | None:
-    """A loop's tool event as a run event tagged with the agent; None for other events."""
+    """A loop's tool or model-call event as a run event tagged with the agent; None for other events."""
+    if isinstance(event, ModelCallFinished):
+        return model_called(agent, event)
     if isinstance(event, ToolStarted):
         return rev.ToolStarted(agent, event.name, parse_arguments(event.arguments), event.call_id)
     if isinstance(event, ToolFinished):
@@ -130,3 +133,11 @@ def parse_arguments(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {"raw": raw}
     return value if isinstance(value, dict) else {"raw": raw}
+
+
+def model_called(agent: str, event: ModelCallFinished) -> rev.ModelCalled:
+    """The trace's record of one model call (zero tokens when the server sent no usage)."""
+    usage = event.usage or Usage()
+    return rev.ModelCalled(
+        agent, event.model, usage.prompt_tokens, usage.completion_tokens, int(event.latency_ms), event.turn
+    )

@@ -27,12 +27,13 @@ from agents.loop import (
     LoopFailed,
     LoopFinished,
     LoopLimits,
+    ModelCallFinished,
     initial_messages,
     run_loop,
 )
 from agents.model import ModelCallFailed, create_model_client
 from agents.runs import RunRecorder
-from agents.scope import Deps, RunScope
+from agents.scope import Deps, RunScope, model_called
 
 __all__ = ["Deps", "ask"]
 
@@ -113,6 +114,8 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
                 return _failed(scope.failure)
             if isinstance(event, ContentDelta):
                 scope.emit(rev.ContentDelta(event.text))
+            elif isinstance(event, ModelCallFinished):
+                scope.emit(model_called(AGENT, event))
             elif isinstance(event, LoopFinished):
                 return _completed(scope, event)
             elif isinstance(event, LoopFailed):

@@ -7,7 +7,7 @@ import json
 from agents import run_events as rev
 from agents.team import Deps
 from tests.agents import harness
-from tests.agents.harness import final, run
+from tests.agents.harness import final, of_type, run
 from tests.fakes.model_server import FakeModelServer, call, text, tools
 
 BY_MONTH = (
@@ -30,7 +30,11 @@ def _ask(model_server: FakeModelServer, deps: Deps, arguments: dict[str, str]) -
         text("Signups by month are charted."),
         text("Here they are."),
     )
-    done = final(run(deps, "Signups by month?"))
+    events = run(deps, "Signups by month?")
+    # The trace has every model call: Leader, Analyst twice, Leader again.
+    assert [e.agent for e in of_type(events, rev.ModelCalled)] == ["leader", "analyst", "analyst", "leader"]
+    assert all(e.prompt_tokens > 0 and e.latency_ms >= 0 for e in of_type(events, rev.ModelCalled))
+    done = final(events)
     assert isinstance(done, rev.RunCompleted)
     return done
 
