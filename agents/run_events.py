@@ -90,6 +90,8 @@ class ToolFinished(RunEvent):
     error: str | None = None
     duration_ms: int = 0
     call_id: str = ""
+    # run_sql only: {"decision": "allowed"|"refused", "rows": n, "error": text|None, "chart": kind}
+    statement: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

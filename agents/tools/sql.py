@@ -92,12 +92,13 @@ def result_for_model(result: SqlResult) -> dict[str, Any]:
         return {"ok": False, "refused": result.reason}
     if result.error:
         return {"ok": False, "error": result.error}
+    # Counts before rows: a long result is cut at the end, and the trace reads them from the start.
     return {
         "ok": True,
-        "columns": list(result.columns),
-        "rows": [list(r) for r in result.rows],
         "row_count": result.row_count,
         "truncated": result.truncated,
+        "columns": list(result.columns),
+        "rows": [list(r) for r in result.rows],
     }
 
 
@@ -126,7 +127,7 @@ def sql_tool(
         if table is not None and after_success is not None:
             after_success(sql, purpose)
         # The model learns whether a chart is shown, so its answer need not list every number.
-        return {**result_for_model(result), **({"chart": table.chart_kind} if table else {})}
+        return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 
     run_sql_tool.__name__ = "run_sql"
     return run_sql_tool

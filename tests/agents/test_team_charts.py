@@ -51,6 +51,24 @@ def test_a_time_series_answer_carries_its_table_and_a_line_chart(
     assert tool_result["chart"] == "line"  # the model knows a chart is shown
 
 
+def test_the_trace_shows_each_statement_with_its_decision_rows_and_error(
+    deps: Deps, model_server: FakeModelServer
+) -> None:
+    model_server.script(
+        tools(call("ask_analyst", {"question": "Signups by month?"})),
+        tools(call("run_sql", {"sql": BY_MONTH}), call("run_sql", {"sql": "DROP TABLE customers"})),
+        text("Charted."),
+        text("Here they are."),
+    )
+    finished = [e for e in of_type(run(deps, "Signups?"), rev.ToolFinished) if e.tool == "run_sql"]
+    finished.sort(key=lambda e: str(e.statement))  # the two calls run at the same time
+    assert [e.statement for e in finished] == [
+        {"decision": "allowed", "rows": 4, "error": None, "chart": "line"},
+        {"decision": "refused", "rows": None, "error": finished[1].statement["error"], "chart": None},  # type: ignore[index]
+    ]
+    assert finished[1].statement and finished[1].statement["error"]
+
+
 def test_the_analyst_can_ask_for_a_bar_or_for_no_chart(deps: Deps, model_server: FakeModelServer) -> None:
     bar = _ask(model_server, deps, {"sql": BY_MONTH, "chart": "bar"})
     assert bar.chart is not None and bar.chart["mark"]["type"] == "bar"
