@@ -61,8 +61,12 @@ class Tab:
         self.context = self.browser.new_context(viewport=self.viewport)
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
 
     def open(self, hash_: str = "") -> Any:
         self.page.goto(f"{self.base}/{hash_}")

@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx
 
-from tests.app.api_fixtures import Api, api, model, start_api  # noqa: F401
-from tests.app.browser import PHONE, Tab, browser, needs_chromium  # noqa: F401
+from tests.app import browser as chromium
+from tests.app.api_fixtures import Api
+from tests.app.browser import PHONE, Tab, needs_chromium
 from tests.fakes.model_server import FakeModelServer, call, text, tools
 
 pytestmark = needs_chromium
+browser = chromium.browser  # the module's Chromium fixture
 
 BY_MONTH = (
     "SELECT d::date AS month, (extract(month FROM d) * 3 + 10)::int AS signups "
@@ -41,9 +43,9 @@ def _ask(tab: Tab, question: str) -> Any:
 
 
 def test_an_admin_signs_in_asks_and_sees_answer_sql_table_chart_and_trace(
-    api: Api,  # noqa: F811
-    model: FakeModelServer,  # noqa: F811
-    browser: Any,  # noqa: F811
+    api: Api,
+    model: FakeModelServer,
+    browser: Any,
 ) -> None:
     key = api.key("alice", "admin")
     _script_chart_answer(model)
@@ -77,9 +79,9 @@ def test_an_admin_signs_in_asks_and_sees_answer_sql_table_chart_and_trace(
 
 
 def test_every_page_works_at_phone_width_with_the_keyboard(
-    api: Api,  # noqa: F811
-    model: FakeModelServer,  # noqa: F811
-    browser: Any,  # noqa: F811
+    api: Api,
+    model: FakeModelServer,
+    browser: Any,
 ) -> None:
     key = api.key("alice", "admin")
     _script_chart_answer(model)
@@ -117,8 +119,8 @@ def test_every_page_works_at_phone_width_with_the_keyboard(
 
 
 def test_a_viewer_sees_no_admin_pages_and_their_apis_answer_403(
-    api: Api,  # noqa: F811
-    browser: Any,  # noqa: F811
+    api: Api,
+    browser: Any,
 ) -> None:
     key = api.key("victor", "viewer")
     tab = Tab(browser, api.base)
@@ -137,9 +139,9 @@ def test_a_viewer_sees_no_admin_pages_and_their_apis_answer_403(
 
 
 def test_a_second_user_does_not_see_the_first_users_sessions(
-    api: Api,  # noqa: F811
-    model: FakeModelServer,  # noqa: F811
-    browser: Any,  # noqa: F811
+    api: Api,
+    model: FakeModelServer,
+    browser: Any,
 ) -> None:
     alice, bob = api.key("alice", "analyst"), api.key("bob", "analyst")
     model.script(text("Hello Alice."))
@@ -156,7 +158,7 @@ def test_a_second_user_does_not_see_the_first_users_sessions(
     tab.close()
 
 
-def test_a_wrong_key_is_refused_and_nothing_is_kept(api: Api, browser: Any) -> None:  # noqa: F811
+def test_a_wrong_key_is_refused_and_nothing_is_kept(api: Api, browser: Any) -> None:
     api.key("alice", "admin")
     tab = Tab(browser, api.base)
     page = tab.open()
