@@ -24,6 +24,8 @@ VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # ISO dates and timestamps as db.sql_values writes them; "2025-03" (a month) counts too.
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?)?$")
 
+_MONTH_START = re.compile(r"^\d{4}-\d{2}(-01([T ]00:00(:00)?([+-]\d{2}:?\d{2}|Z)?)?)?$")
+
 Row = Sequence[Any]
 
 
@@ -113,8 +115,16 @@ def _base(mark: dict[str, Any], values: list[dict], encoding: dict[str, Any]) ->
 def _line(typed: Sequence[Column], columns: Sequence[str], rows: Sequence[Row], top_n: int) -> dict[str, Any]:
     x, y = _of(typed, "temporal")[0], _of(typed, "quantitative")[0]
     series = _of(typed, "nominal")[:1]
+    index = list(columns).index(x.name)
+    monthly = all(_MONTH_START.match(str(r[index])) for r in rows if r[index] is not None)
     encoding: dict[str, Any] = {
-        "x": {"field": x.name, "type": "temporal", "title": x.name},
+        # Monthly data gets month ticks, not weekly ones between the points.
+        "x": {
+            "field": x.name,
+            "type": "temporal",
+            "title": x.name,
+            **({"timeUnit": "yearmonth"} if monthly else {}),
+        },
         "y": {"field": y.name, "type": "quantitative", "title": y.name},
         "tooltip": [{"field": c.name, "type": c.type} for c in (x, y, *series)],
     }

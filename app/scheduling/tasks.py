@@ -74,7 +74,7 @@ async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:
         final = event
     if not isinstance(final, rev.RunCompleted):
         raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")
-    data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage}
+    data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage, "chart": final.chart}
     return TaskResult({"answer": final.answer}, Draft(schedule.name, final.answer, data, payload.channel))
 
 

@@ -54,3 +54,19 @@ def test_a_chart_never_holds_more_data_than_the_rows() -> None:
         rows = [[f"c{i}", i] for i in range(n)]
         spec = choose_chart(["c", "v"], rows).spec
         assert spec is not None and len(spec["data"]["values"]) <= n
+
+
+@pytest.mark.parametrize(
+    ("days", "time_unit"),
+    [
+        (["2025-01-01", "2025-02-01"], "yearmonth"),
+        (["2025-01", "2025-02"], "yearmonth"),
+        (["2025-01-01", "2025-01-02"], None),
+    ],
+    ids=["first-of-month", "year-month", "daily"],
+)
+def test_monthly_points_get_month_ticks_and_daily_points_do_not(
+    days: list[str], time_unit: str | None
+) -> None:
+    spec = choose_chart(["day", "n"], [[d, i] for i, d in enumerate(days)]).spec
+    assert spec is not None and spec["encoding"]["x"].get("timeUnit") == time_unit
