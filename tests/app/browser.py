@@ -56,12 +56,14 @@ class Tab:
     base: str
     viewport: dict[str, int] = field(default_factory=lambda: dict(DESKTOP))
     errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.context = self.browser.new_context(viewport=self.viewport)
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.page.on("console", self._console)
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def _console(self, message: Any) -> None:

@@ -127,8 +127,12 @@ def test_a_viewer_sees_no_admin_pages_and_their_apis_answer_403(
     tab.sign_in(key)
     page = tab.page
     assert page.locator("#nav a").all_inner_texts() == ["Ask", "Sessions", "Health"]
+    page.goto(f"{api.base}/#/sessions")
+    page.wait_for_selector("text=No sessions yet")
     page.goto(f"{api.base}/#/audit")
     page.wait_for_selector("text=Not here")
+    assert not [url for url in tab.requests if "/vendor/" in url], "chart libraries load only with a chart"
+    assert tab.errors == []  # the console itself never asked for what a viewer may not see
     statuses = page.evaluate(
         """async (key) => Promise.all(["/v1/audit", "/schedules", "/v1/learnings"].map(
             (p) => fetch(p, {headers: {Authorization: `Bearer ${key}`}}).then((r) => r.status)))""",
