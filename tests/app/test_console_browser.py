@@ -5,6 +5,7 @@ Screenshots of every page at 1280×800 and at phone width go to artifacts/screen
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -170,4 +171,29 @@ def test_a_wrong_key_is_refused_and_nothing_is_kept(api: Api, browser: Any) -> N
     page.click("button[type=submit]")
     page.wait_for_selector("text=not valid")
     assert page.evaluate("sessionStorage.getItem('dash.token')") is None
+    tab.close()
+
+
+def test_a_slow_answer_can_be_cancelled_and_a_result_downloaded_as_csv(
+    api: Api,
+    model: FakeModelServer,
+    browser: Any,
+) -> None:
+    key = api.key("alice", "analyst")
+    _script_chart_answer(model)
+    model.script(text("word " * 400, chunk_size=4, chunk_delay=0.05))  # about 5 s of streaming
+    tab = Tab(browser, api.base)
+    tab.sign_in(key)
+    page = _ask(tab, "How did signups go by month?")
+    with page.expect_download() as download:
+        page.click("text=Download CSV")
+    csv = Path(download.value.path()).read_text()
+    assert csv.splitlines()[:2] == ["month,signups", "2025-01-01,13"]
+    page.fill("#question", "Tell me a long story")
+    page.click("form.ask button[type=submit]")
+    page.wait_for_selector("article.msg.bot:nth-of-type(2) .answer-text:not(:empty)")
+    page.click("text=Cancel")
+    page.wait_for_selector("text=Cancelled")
+    assert page.locator("form.ask button", has_text="Cancel").is_hidden()
+    assert tab.errors == []
     tab.close()
