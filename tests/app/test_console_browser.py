@@ -197,3 +197,33 @@ def test_a_slow_answer_can_be_cancelled_and_a_result_downloaded_as_csv(
     assert page.locator("form.ask button", has_text="Cancel").is_hidden()
     assert tab.errors == []
     tab.close()
+
+
+def test_a_dropped_stream_is_resumed_after_the_last_event_and_the_answer_arrives_whole(
+    api: Api,
+    model: FakeModelServer,
+    browser: Any,
+) -> None:
+    key = api.key("alice", "analyst")
+    _script_chart_answer(model)
+    tab = Tab(browser, api.base)
+    tab.sign_in(key)
+    cut: list[int] = []
+
+    def drop_after_a_few_events(route: Any) -> None:
+        """The real response, but the connection "drops" after the fourth event."""
+        body = route.fetch().text()
+        blocks = body.split("\n\n")
+        cut.append(len(blocks))
+        route.fulfill(
+            status=200, headers={"content-type": "text/event-stream"}, body="\n\n".join(blocks[:4]) + "\n\n"
+        )
+
+    tab.page.route("**/v1/ask", drop_after_a_few_events)
+    page = _ask(tab, "How did signups go by month?")
+    assert cut and cut[0] > 6, "the stream really was cut short"
+    assert page.inner_text("article.msg.bot .answer-text") == ANSWER
+    assert any("/events?after=" in url for url in tab.requests)
+    page.wait_for_selector(".chart svg")
+    assert tab.errors == []
+    tab.close()
