@@ -94,9 +94,8 @@ _SHAPES = {
 }
 
 
-def _values(
-    typed: Sequence[Column], columns: Sequence[str], rows: Sequence[Row], used: list[Column]
-) -> list[dict]:
+def _values(columns: Sequence[str], rows: Sequence[Row], used: list[Column]) -> list[dict]:
+    """Only the drawn columns of every row: a chart carries no data it does not show."""
     index = {name: i for i, name in enumerate(columns)}
     return [{c.name: row[index[c.name]] for c in used} for row in rows]
 
@@ -130,13 +129,13 @@ def _line(typed: Sequence[Column], columns: Sequence[str], rows: Sequence[Row], 
     }
     if series:
         encoding["color"] = {"field": series[0].name, "type": "nominal", "title": series[0].name}
-    return _base({"type": "line", "point": True}, _values(typed, columns, rows, [x, y, *series]), encoding)
+    return _base({"type": "line", "point": True}, _values(columns, rows, [x, y, *series]), encoding)
 
 
 def _bar(typed: Sequence[Column], columns: Sequence[str], rows: Sequence[Row], top_n: int) -> dict[str, Any]:
     x = (_of(typed, "nominal") or _of(typed, "temporal"))[0]
     y = _of(typed, "quantitative")[0]
-    values = top_with_other(_values(typed, columns, rows, [x, y]), x.name, y.name, top_n)
+    values = top_with_other(_values(columns, rows, [x, y]), x.name, y.name, top_n)
     encoding = {
         "x": {"field": x.name, "type": "nominal", "title": x.name, "sort": "-y"},
         "y": {"field": y.name, "type": "quantitative", "title": y.name},
@@ -155,7 +154,7 @@ def _scatter(
         "y": {"field": y.name, "type": "quantitative", "title": y.name},
         "tooltip": [{"field": c.name, "type": c.type} for c in (*label, x, y)],
     }
-    return _base({"type": "point"}, _values(typed, columns, rows, [*label, x, y]), encoding)
+    return _base({"type": "point"}, _values(columns, rows, [*label, x, y]), encoding)
 
 
 _BUILDERS = {"line": _line, "bar": _bar, "scatter": _scatter}
