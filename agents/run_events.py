@@ -58,6 +58,19 @@ class Delegated(RunEvent):
 
 
 @dataclass(frozen=True)
+class ModelCalled(RunEvent):
+    """One model call of an agent ended: tokens and latency, for the run's trace."""
+
+    type: ClassVar[str] = "model_called"
+    agent: str
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    turn: int = 0
+
+
+@dataclass(frozen=True)
 class ToolStarted(RunEvent):
     type: ClassVar[str] = "tool_started"
     agent: str
@@ -77,6 +90,8 @@ class ToolFinished(RunEvent):
     error: str | None = None
     duration_ms: int = 0
     call_id: str = ""
+    # run_sql only: {"decision": "allowed"|"refused", "rows": n, "error": text|None, "chart": kind}
+    statement: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,12 +104,18 @@ class ContentDelta(RunEvent):
 
 @dataclass(frozen=True)
 class RunCompleted(RunEvent):
-    """The final answer, every SQL statement that ran, and token usage."""
+    """The final answer, every SQL statement that ran, and token usage.
+
+    `result` is the latest result table ({columns, rows, truncated}) and `chart` its Vega-Lite spec
+    (agents/charts.py), both None when no statement returned rows or the rows are not chartable.
+    """
 
     type: ClassVar[str] = "run_completed"
     answer: str
     sql: tuple[str, ...] = ()
     usage: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    chart: dict[str, Any] | None = None
 
     @property
     def terminal(self) -> bool:
@@ -129,6 +150,7 @@ EVENT_TYPES: dict[str, type[RunEvent]] = {
     for cls in (
         RunStarted,
         Delegated,
+        ModelCalled,
         ToolStarted,
         ToolFinished,
         ContentDelta,

@@ -8,6 +8,7 @@ forwards its tool events to the run's stream, tagged with the agent's name.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from agents.loop import (
     LoopFailed,
     LoopFinished,
     LoopLimits,
+    ModelCallFinished,
     ToolFinished,
     ToolStarted,
     Usage,
@@ -38,6 +40,7 @@ from db.sql_exec import SqlContext, SqlLimits
 from db.store import Store
 
 PREVIEW_CHARS = 300
+_HEAD_FIELD = re.compile(r'"(chart|row_count|truncated)": ("[a-z]+"|\d+|true|false)')
 Message = dict[str, Any]
 
 
@@ -113,13 +116,21 @@ def _ending(scope: RunScope, agent: str, event: LoopEvent) -> str | None:
 
 
 def tool_event(agent: str, event: LoopEvent) -> rev.RunEvent | None:
-    """A loop's tool event as a run event tagged with the agent; None for other events."""
+    """A loop's tool or model-call event as a run event tagged with the agent; None for other events."""
+    if isinstance(event, ModelCallFinished):
+        return model_called(agent, event)
     if isinstance(event, ToolStarted):
         return rev.ToolStarted(agent, event.name, parse_arguments(event.arguments), event.call_id)
     if isinstance(event, ToolFinished):
         preview = event.result[:PREVIEW_CHARS]
         return rev.ToolFinished(
-            agent, event.name, preview, event.error, int(event.duration_ms), event.call_id
+            agent,
+            event.name,
+            preview,
+            event.error,
+            int(event.duration_ms),
+            event.call_id,
+            sql_outcome(event.result) if event.name == "run_sql" else None,
         )
     return None
 
@@ -131,3 +142,24 @@ def parse_arguments(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {"raw": raw}
     return value if isinstance(value, dict) else {"raw": raw}
+
+
+def model_called(agent: str, event: ModelCallFinished) -> rev.ModelCalled:
+    """The trace's record of one model call (zero tokens when the server sent no usage)."""
+    usage = event.usage or Usage()
+    return rev.ModelCalled(
+        agent, event.model, usage.prompt_tokens, usage.completion_tokens, int(event.latency_ms), event.turn
+    )
+
+
+def sql_outcome(result: str) -> dict[str, Any] | None:
+    """What the trace shows of one run_sql call, read from the tool's JSON result (None: not JSON)."""
+    try:
+        data = json.loads(result)
+    except json.JSONDecodeError:  # a long result was cut: its counts come first (agents/tools/sql.py)
+        data = {k: json.loads(v) for k, v in _HEAD_FIELD.findall(result[:200])}
+    if not isinstance(data, dict):
+        return None
+    decision = "refused" if "refused" in data else "allowed"
+    error = data.get("refused") or data.get("error")
+    return {"decision": decision, "rows": data.get("row_count"), "error": error, "chart": data.get("chart")}

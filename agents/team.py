@@ -27,13 +27,14 @@ from agents.loop import (
     LoopFailed,
     LoopFinished,
     LoopLimits,
+    ModelCallFinished,
     initial_messages,
     run_loop,
 )
 from agents.model import ModelCallFailed, create_model_client
 from agents.questions import check_question
 from agents.runs import RunRecorder
-from agents.scope import Deps, RunScope
+from agents.scope import Deps, RunScope, model_called
 from db.store import NO_LIMITS, RunLimits
 
 __all__ = ["Deps", "ask"]
@@ -127,6 +128,8 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
                 return _failed(scope.failure)
             if isinstance(event, ContentDelta):
                 scope.emit(rev.ContentDelta(event.text))
+            elif isinstance(event, ModelCallFinished):
+                scope.emit(model_called(AGENT, event))
             elif isinstance(event, LoopFinished):
                 return _completed(scope, event)
             elif isinstance(event, LoopFailed):
@@ -137,7 +140,14 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
 def _completed(scope: RunScope, event: LoopFinished) -> rev.RunEvent:
     scope.usage += event.usage
     answer = event.answer or "I could not finish this answer within the turn limit; please ask again."
-    return rev.RunCompleted(answer, scope.ledger.statements(), dataclasses.asdict(scope.usage))
+    table = scope.ledger.last_table()
+    return rev.RunCompleted(
+        answer,
+        scope.ledger.statements(),
+        dataclasses.asdict(scope.usage),
+        result=table.as_dict() if table else None,
+        chart=table.chart if table else None,
+    )
 
 
 def _failed(error: Exception) -> rev.RunEvent:

@@ -10,12 +10,13 @@ from fastapi import FastAPI
 
 from agents.model import create_model_client
 from agents.scope import Deps
+from app import console
 from app.auth import Authenticator, check_listen
 from app.errors import install_error_handlers
 from app.handlers import install_api_handlers
 from app.hub import RunHub
 from app.limits import BodyLimit
-from app.routes import ask, audit, health, knowledge, learnings, runs, schedules, sessions
+from app.routes import ask, audit, health, knowledge, learnings, me, runs, schedules, sessions
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
@@ -28,7 +29,7 @@ from db.engines import DatabaseTarget, Engines, resolve_target
 from db.knowledge.vectors import check_embedder
 from db.store import Store
 
-ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules)
+ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules, me)
 
 
 def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:
@@ -96,6 +97,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(slack_router)
+    app.include_router(console.router)
     for module in ROUTERS:
         app.include_router(module.router, responses=COMMON_ERRORS)
     return app

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.charts import KINDS, ChartKind, choose_chart
 from db.engines import Engines
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
 
@@ -28,6 +29,26 @@ class SqlEntry:
     agent: str
     sql: str
     ok: bool
+    table: ResultTable | None = None
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """What a successful statement returned, and the chart chosen for it (None: not chartable)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    truncated: bool = False
+    chart: dict[str, Any] | None = None
+    chart_kind: str = "none"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run's `result`: columns, rows and whether rows were cut at the row cap."""
+        return {
+            "columns": list(self.columns),
+            "rows": [list(r) for r in self.rows],
+            "truncated": self.truncated,
+        }
 
 
 @dataclass
@@ -37,9 +58,9 @@ class SqlLedger:
     entries: list[SqlEntry] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, agent: str, sql: str, ok: bool) -> None:
+    def record(self, agent: str, sql: str, ok: bool, table: ResultTable | None = None) -> None:
         with self._lock:
-            self.entries.append(SqlEntry(agent, sql, ok))
+            self.entries.append(SqlEntry(agent, sql, ok, table))
 
     def succeeded(self, sql: str) -> bool:
         wanted = normalise_sql(sql)
@@ -51,6 +72,19 @@ class SqlLedger:
         with self._lock:
             return tuple(e.sql for e in self.entries if e.ok)
 
+    def last_table(self) -> ResultTable | None:
+        """The latest result with columns: the one the answer most likely talks about."""
+        with self._lock:
+            return next((e.table for e in reversed(self.entries) if e.table and e.table.columns), None)
+
+
+def result_table(result: SqlResult, chart: str) -> ResultTable | None:
+    """The result with its chart (kind `chart`, or the automatic one); None for a failed statement."""
+    if not result.ok or result.error is not None:
+        return None
+    choice = choose_chart(result.columns, result.rows, chart)
+    return ResultTable(result.columns, result.rows, result.truncated, choice.spec, choice.kind)
+
 
 def result_for_model(result: SqlResult) -> dict[str, Any]:
     """Only what helps the model: rows or the refusal/error, and whether rows were cut."""
@@ -58,12 +92,13 @@ def result_for_model(result: SqlResult) -> dict[str, Any]:
         return {"ok": False, "refused": result.reason}
     if result.error:
         return {"ok": False, "error": result.error}
+    # Counts before rows: a long result is cut at the end, and the trace reads them from the start.
     return {
         "ok": True,
-        "columns": list(result.columns),
-        "rows": [list(r) for r in result.rows],
         "row_count": result.row_count,
         "truncated": result.truncated,
+        "columns": list(result.columns),
+        "rows": [list(r) for r in result.rows],
     }
 
 
@@ -77,20 +112,22 @@ def sql_tool(
 ) -> Callable[..., dict[str, Any]]:
     """`run_sql(sql, purpose)` bound to one role, caller and run."""
 
-    def run_sql_tool(sql: str, purpose: str = "") -> dict[str, Any]:
+    def run_sql_tool(sql: str, purpose: str = "", chart: ChartKind = "auto") -> dict[str, Any]:
         """Run one SQL statement and return its rows (or why it was refused or failed).
 
         Args:
             sql: Exactly one PostgreSQL statement.
             purpose: What the statement is for, in one sentence (recorded with objects you build).
+            chart: The chart shown with the answer: auto (chosen from the result's shape), line, bar, scatter or none.
         """
         result = run_sql(engines, role, sql, context=context, limits=limits)
-        ok = result.ok and result.error is None
+        table = result_table(result, chart if chart in KINDS else "auto")
         if result.decision == "allowed":
-            ledger.record(role, sql, ok)
-        if ok and after_success is not None:
+            ledger.record(role, sql, table is not None, table)
+        if table is not None and after_success is not None:
             after_success(sql, purpose)
-        return result_for_model(result)
+        # The model learns whether a chart is shown, so its answer need not list every number.
+        return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 
     run_sql_tool.__name__ = "run_sql"
     return run_sql_tool

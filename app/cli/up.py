@@ -54,7 +54,7 @@ def up(
             s = _prepare_data(s, target, host, sample_data, knowledge)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
         listen_port = port or s.port
-        typer.echo(f"serving on http://{s.host}:{listen_port} (docs at /docs); Ctrl-C stops")
+        typer.echo(f"serving on http://{s.host}:{listen_port} (console at /, docs at /docs); Ctrl-C stops")
         app = create_app(s, target, prepared=True)
         uvicorn.run(app, host=s.host, port=listen_port, log_level=s.log_level.lower())
     finally:

@@ -59,6 +59,12 @@ class AskResult(BaseModel):
     sql: list[str] = Field(examples=[["SELECT sum(mrr) FROM subscriptions WHERE …"]])
     usage: dict[str, Any] = Field(examples=[{"prompt_tokens": 700, "completion_tokens": 112}])
     last_event_id: int = Field(description="Id of the final event (for `GET /v1/runs/{id}/events`).")
+    result: dict[str, Any] | None = Field(
+        default=None, description="The latest SQL result: columns, rows, truncated (null: no rows)."
+    )
+    chart: dict[str, Any] | None = Field(
+        default=None, description="A Vega-Lite spec of that result (null: not chartable)."
+    )
 
 
 ASK_RESPONSES: Responses = {
@@ -116,4 +122,6 @@ def result(session_id: str, final: EventRecord | None) -> AskResult:
         sql=list(p.get("sql", [])),
         usage=p.get("usage", {}),
         last_event_id=final.id,
+        result=p.get("result"),
+        chart=p.get("chart"),
     )

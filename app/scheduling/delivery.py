@@ -2,17 +2,18 @@
 
 Reports are Markdown, as the model writes them. Slack gets them as mrkdwn, like answers in a thread,
 and a report too long for one message is posted as its beginning with the whole attached as a file
-(see app/slack/delivery.py)."""
+(see app/slack/delivery.py); a report with a chart gets its PNG after the text (app/slack/charts.py)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.settings import Settings
+from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.mrkdwn import to_mrkdwn
 from app.slack.progress import ThreadMessage
@@ -23,8 +24,9 @@ class DeliveryFailed(Exception):
 
 
 class Deliverer(Protocol):
-    async def deliver(self, channel: str, text: str) -> None:
-        """Post `text` (Markdown) to `channel`; raises DeliveryFailed."""
+    async def deliver(self, channel: str, text: str, chart: dict[str, Any] | None = None) -> None:
+        """Post `text` (Markdown) to `channel`, then `chart` (a Vega-Lite spec) as a PNG; raises
+        DeliveryFailed when the text could not be posted (a chart that fails is only logged)."""
 
 
 class SlackDeliverer:
@@ -33,10 +35,12 @@ class SlackDeliverer:
     def __init__(self, token: str, base_url: str) -> None:
         self.client = AsyncWebClient(token=token, base_url=base_url)
 
-    async def deliver(self, channel: str, text: str) -> None:
+    async def deliver(self, channel: str, text: str, chart: dict[str, Any] | None = None) -> None:
         try:
             message = ThreadMessage(self.client, channel, None)
             await deliver(message, to_mrkdwn(text), Attachment("report.md", text, "report"))
+            if chart:
+                await post_chart(message, chart)
         except SlackApiError as exc:
             raise DeliveryFailed(
                 f"Slack refused the message to {channel}: {exc.response.get('error')}"

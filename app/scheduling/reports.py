@@ -25,7 +25,7 @@ async def publish(
     failure: Exception | None = None
     if target is not None and deliverer is not None:
         try:
-            await deliverer.deliver(target, f"**{draft.title}**\n{draft.body}")
+            await deliverer.deliver(target, f"**{draft.title}**\n{draft.body}", chart=draft.data.get("chart"))
         except Exception as exc:
             failure, target = exc, None
     report = await asyncio.to_thread(store.add_report, run, draft.title, draft.body, draft.data, target)

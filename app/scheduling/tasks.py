@@ -88,7 +88,7 @@ async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None
             run_id = event.run_id
     if not isinstance(final, rev.RunCompleted):
         raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")
-    data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage}
+    data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage, "chart": final.chart}
     output = {"answer": final.answer, "run_id": run_id, "user_id": payload.user_id}
     return TaskResult(output, Draft(schedule.name, final.answer, data, payload.channel))
 

@@ -35,8 +35,9 @@ class Attachment:
     """The whole text as a file; `what` ("answer", "SQL") names it in the notes and the title."""
 
     filename: str
-    content: str
+    content: str | bytes  # bytes: a picture (a chart's PNG)
     what: str
+    title: str = ""  # default: "Full <what>"
 
 
 async def deliver(message: ThreadMessage, text: str, attachment: Attachment) -> None:
@@ -59,7 +60,7 @@ async def upload(message: ThreadMessage, attachment: Attachment) -> str | None:
             channel=message.channel,
             thread_ts=message.thread_ts,
             filename=attachment.filename,
-            title=f"Full {attachment.what}",
+            title=attachment.title or f"Full {attachment.what}",
             content=attachment.content,
         )
     except SlackApiError as exc:

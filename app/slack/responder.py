@@ -20,6 +20,7 @@ from agents.scope import Deps
 from agents.team import ask
 from app.errors import ModelNotConfigured, TooManyRequests
 from app.limits import run_limits
+from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
@@ -113,6 +114,8 @@ class Responder:
             await status.put(SORRY.format(reason=SORRY_RETRY if retryable else SORRY_OTHER))
             return
         await deliver(status, to_mrkdwn(final.answer), Attachment("answer.md", final.answer, "answer"))
+        if final.chart:
+            await post_chart(ThreadMessage(self.client, status.channel, status.thread_ts), final.chart)
         if final.sql:
             await self._follow_up_sql(status, final.sql)
 

@@ -10,6 +10,7 @@ from agents.run_events import (
     EVENT_TYPES,
     ContentDelta,
     Delegated,
+    ModelCalled,
     RunCancelled,
     RunCompleted,
     RunEvent,
@@ -212,10 +213,12 @@ def test_the_session_continues_across_runs(store: Store) -> None:
 EXAMPLES: list[RunEvent] = [
     RunStarted("r1", "s1"),
     Delegated("analyst", "count customers"),
+    ModelCalled("analyst", "gpt-test", 700, 112, 950, 1),
     ToolStarted("analyst", "run_sql", {"sql": "SELECT 1"}, "c1"),
     ToolFinished("analyst", "run_sql", "1 row", "timeout", 15000, "c1"),
     ContentDelta("Hello"),
     RunCompleted("42", ("SELECT 42", "SELECT 1"), USAGE),
+    RunCompleted("42", ("SELECT 42",), USAGE, {"columns": ["n"], "rows": [[42]]}, {"mark": "bar"}),
     RunFailed("boom", retryable=True),
     RunCancelled("user"),
 ]

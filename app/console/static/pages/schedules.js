@@ -1,0 +1,66 @@
+// Schedules (admin): list, create a scheduled question, run now, history and reports.
+import { api } from "../api.js";
+import { h, mount, errorBox, when, recordTable } from "../ui.js";
+import { renderChart } from "../chart.js";
+
+export async function render(main, { me }) {
+  const schedules = await api("/schedules");
+  const detail = h("div.results");
+  const name = (s) => h("button.link", { type: "button", onclick: () => showHistory(detail, s) }, s.name);
+  const runNow = (s) => h("button.small", { type: "button", onclick: async () => { await api(`/schedules/${s.id}/run`, { method: "POST" }); showHistory(detail, s); } }, "Run now");
+  mount(main, h("h1", {}, "Schedules"),
+    schedules.length ? recordTable([["Name", name], ["Task", (s) => s.task], ["Cron", (s) => `${s.cron} (${s.timezone})`],
+      ["Enabled", (s) => (s.enabled ? "yes" : "no")], ["Next run", (s) => when(s.next_run_at)], ["", runNow]], schedules, "Schedules")
+      : h("p.muted", {}, "No schedules yet."),
+    detail, createForm(me));
+}
+
+async function showHistory(out, s) {
+  mount(out, h("p.muted", {}, "Loading…"));
+  try {
+    const [runs, reports] = await Promise.all([api(`/schedules/${s.id}/runs?limit=20`), api(`/schedules/${s.id}/reports?limit=10`)]);
+    mount(out, h("h2", {}, `${s.name}: history`),
+      runs.length ? recordTable([["Scheduled for", (r) => when(r.scheduled_for)], ["Trigger", (r) => r.trigger], ["Status", (r) => r.status], ["Error", (r) => r.error || ""]], runs, "Run history") : h("p.muted", {}, "Not run yet."),
+      h("h2", {}, "Reports"), reports.length ? reports.map(report) : h("p.muted", {}, "No reports yet."));
+  } catch (err) {
+    mount(out, errorBox(err));
+  }
+}
+
+function report(r) {
+  const box = h("article.card", {}, h("h3", {}, r.title), h("p.answer-text", {}, r.body), h("p.meta", {}, `${when(r.created_at)}${r.delivered_to ? ` · sent to ${r.delivered_to}` : ""}`));
+  if (r.data?.chart) {
+    const target = h("div.chart", { role: "img", "aria-label": "Chart of the report" });
+    box.append(target);
+    renderChart(target, r.data.chart).catch((err) => target.replaceWith(errorBox(err)));
+  }
+  return box;
+}
+
+function createForm(me) {
+  const field = (id, label, attrs = {}) => [h("label", { for: id }, label), h("input", { id, ...attrs })];
+  const status = h("p", { role: "status" });
+  const form = h("form.create", {}, h("h2", {}, "New scheduled question"),
+    field("s-name", "Name (letters, digits, - _ . :)", { required: true, placeholder: "weekly-revenue" }),
+    field("s-cron", "Cron: minute hour day month weekday", { required: true, value: "0 8 * * 1" }),
+    field("s-tz", "Time zone (IANA)", { required: true, value: "UTC" }),
+    field("s-question", "Question", { required: true }),
+    field("s-channel", "Slack channel (optional)", { placeholder: "C0123456" }),
+    h("button", { type: "submit" }, "Create"), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = (id) => form.querySelector(`#${id}`).value.trim();
+    const body = { name: v("s-name"), cron: v("s-cron"), timezone: v("s-tz"), task: "ask",
+      payload: { question: v("s-question"), user_id: me.user_id, ...(v("s-channel") ? { channel: v("s-channel") } : {}) } };
+    try {
+      const made = await api("/schedules", { method: "POST", body });
+      status.className = "ok";
+      status.textContent = `Created; next run ${when(made.next_run_at)}.`;
+      setTimeout(() => window.dispatchEvent(new HashChangeEvent("hashchange")), 800);
+    } catch (err) {
+      status.className = "error";
+      status.textContent = err.message;
+    }
+  });
+  return form;
+}
