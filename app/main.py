@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.handlers import install_api_handlers
 from app.hub import RunHub
 from app.limits import BodyLimit
+from app.mcp import mount_mcp
 from app.routes import ask, audit, health, knowledge, learnings, runs, schedules, sessions
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
@@ -98,4 +99,5 @@ def create_app(
     app.include_router(slack_router)
     for module in ROUTERS:
         app.include_router(module.router, responses=COMMON_ERRORS)
+    mount_mcp(app, settings)
     return app
