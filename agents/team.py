@@ -105,6 +105,7 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
             messages=initial_messages(context.system, question, context.history),
             toolset=scope.toolset(leader_tools(scope)),
             limits=LoopLimits.from_settings(deps.settings),
+            agent=AGENT,
         ),
     )
     async with contextlib.aclosing(loop):

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     # --- database ------------------------------------------------------------------------------
     database_url: SecretStr | None = None
@@ -78,6 +79,7 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     sse_keepalive_s: float = Field(default=15.0, gt=0)
+    metrics_enabled: bool = True
 
     # --- scheduler and Slack delivery ----------------------------------------------------------
     scheduler_enabled: bool = True

@@ -23,6 +23,7 @@ from app.errors import InvalidInput, error_body
 from app.hub import RunHub
 from app.live import follow
 from app.mcp.access import caller, tool_errors
+from app.metrics import track_run
 from app.routes.ask import result as ask_result
 from app.routes.models import RunTrace, SessionOut, SessionPage
 from app.routes.sessions import run_trace
@@ -115,7 +116,7 @@ class DashTools:
         SQL that ran and the rows of the last query. Takes seconds to a minute."""
         principal = caller(ctx)
         with tool_errors():
-            run = team_ask(self.deps, principal.user_id, question, session_id)
+            run = track_run("mcp", team_ask(self.deps, principal.user_id, question, session_id))
             started = await self.hub.start(principal.user_id, run)
             final = await self._follow(ctx, principal, started.run_id)
             done = ask_result(started.session_id, final)

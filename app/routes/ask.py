@@ -16,6 +16,7 @@ from agents.team import ask
 from app.deps import HubDep, SettingsDep, TeamDeps, Viewer
 from app.errors import Conflict, UpstreamError
 from app.live import follow
+from app.metrics import track_run
 from app.routes.models import Responses, documented_errors
 from app.sse import SSE_RESPONSE, event_stream
 from db.store import EventRecord
@@ -69,7 +70,8 @@ ASK_RESPONSES: Responses = {
 async def ask_question(
     body: AskRequest, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep
 ) -> StreamingResponse | AskResult:
-    started = await hub.start(principal.user_id, ask(deps, principal.user_id, body.message, body.session_id))
+    run = track_run("rest", ask(deps, principal.user_id, body.message, body.session_id))
+    started = await hub.start(principal.user_id, run)
     source = hub.source(principal.user_id, started.run_id)
     if body.stream:
         return event_stream(source, 0, settings.sse_keepalive_s)

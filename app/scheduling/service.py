@@ -22,6 +22,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app import metrics
 from app.scheduling.cron import Action, first_run, next_fire, parse_cron, plan_firing
 from app.scheduling.lease import Heartbeats, lease_s
 from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
@@ -122,6 +123,7 @@ class SchedulerService:
             skip = partial(
                 self.store.skip, sid, due, reason=plan.reason, replica=self.replica, next_run_at=following
             )
+            metrics.schedule_fired("skipped")
             return await asyncio.to_thread(skip)
         claim = partial(
             self.store.claim, sid, due, trigger="cron", replica=self.replica, next_run_at=following
@@ -159,7 +161,9 @@ class SchedulerService:
         Never raises for the task's failure.
         """
         async with self.heartbeats.held(run):
-            return await self._run_task(schedule, run)
+            finished = await self._run_task(schedule, run)
+        metrics.schedule_fired(finished.status)
+        return finished
 
     async def _run_task(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from agents import run_events as rev
 from agents.team import Deps, ask
+from app.metrics import track_run
 from app.scheduling.delivery import Deliverer
 from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
 from app.scheduling.records import Schedule
@@ -70,7 +71,7 @@ async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:
     payload = AskPayload.model_validate(schedule.payload)
     deps = Deps(env.settings, env.engines, env.store, env.embedder())
     final: rev.RunEvent | None = None
-    async for event in ask(deps, payload.user_id, payload.question):
+    async for event in track_run("schedule", ask(deps, payload.user_id, payload.question)):
         final = event
     if not isinstance(final, rev.RunCompleted):
         raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")

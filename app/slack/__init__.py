@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from agents.scope import Deps
+from app import metrics
 from app.errors import NotFound
 from app.settings import Settings
 from app.slack.bot import SlackBot
@@ -36,4 +37,5 @@ async def slack_events(request: Request) -> Response:
     bot: SlackBot | None = getattr(request.app.state, "slack", None)
     if bot is None:
         raise NotFound("Slack is not enabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
-    return await AsyncSlackRequestHandler(bot.app).handle(request)
+    with metrics.slack_ack():
+        return await AsyncSlackRequestHandler(bot.app).handle(request)

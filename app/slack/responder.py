@@ -18,6 +18,7 @@ from agents import run_events as rev
 from agents.scope import Deps
 from agents.team import ask
 from app.errors import ModelNotConfigured
+from app.metrics import track_run
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
@@ -86,7 +87,7 @@ class Responder:
 
     async def _run(self, q: Question, session: str, status: Status) -> rev.RunEvent | None:
         final: rev.RunEvent | None = None
-        async for event in ask(self.deps, q.user_id, q.text, session):
+        async for event in track_run("slack", ask(self.deps, q.user_id, q.text, session)):
             line = status_line(event)
             if line:
                 await status.show(line)
