@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 
@@ -33,8 +34,11 @@ from agents.loop import (
 from agents.model import ModelCallFailed, create_model_client
 from agents.runs import RunRecorder
 from agents.scope import Deps, RunScope
+from db import log_context
 
 __all__ = ["Deps", "ask"]
+
+log = logging.getLogger(__name__)
 
 STOPPED_READING = "The caller stopped reading the run."
 
@@ -50,11 +54,15 @@ async def ask(
     try:
         async with RunRecorder(deps.store, user_id, session_id, question) as rec:
             assert rec.run is not None
+            log_context.bind(run_id=rec.run_id, session_id=rec.run.session_id, user_id=user_id)
+            log.info("run started")  # never the question: it may hold anything
             yield rev.RunStarted(rec.run_id, rec.run.session_id)
             scope_args = (deps, client, user_id, rec.run.session_id, rec.run_id)
             try:
                 async for event in _events(scope_args, question):
                     await rec.emit(event)
+                    if event.terminal:
+                        log.info("run ended: %s", event.type)
                     yield event
             except GeneratorExit:
                 await rec.emit(rev.RunCancelled(STOPPED_READING))

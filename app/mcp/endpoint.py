@@ -25,6 +25,7 @@ from app.auth import Authenticator, is_loopback
 from app.errors import DashError, DatabaseUnavailable, error_body
 from app.mcp.server import build_server
 from app.settings import Settings
+from db import log_context
 from db.engines import database_unreachable
 
 PATH = "/mcp"
@@ -49,6 +50,7 @@ class McpEndpoint:
             await refusal(DatabaseUnavailable())(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
+        log_context.bind(user_id=principal.user_id)
         await self.manager.handle_request(scope, receive, send)
 
 
