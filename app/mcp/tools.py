@@ -19,12 +19,11 @@ from pydantic import BaseModel, Field
 from agents.scope import Deps
 from agents.team import ask as team_ask
 from app.auth import Principal, Role
-from app.errors import InvalidInput, error_body
+from app.errors import Conflict, InvalidInput, UpstreamError, error_body
 from app.hub import RunHub
 from app.live import follow
 from app.mcp.access import caller, tool_errors
 from app.metrics import track_run
-from app.routes.ask import result as ask_result
 from app.routes.models import RunTrace, SessionOut, SessionPage
 from app.routes.sessions import run_trace
 from db.audit import AuditError
@@ -86,6 +85,25 @@ def progress_message(record: EventRecord) -> str | None:
     return "writing the answer" if record.type == "content_delta" else None
 
 
+def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer:
+    """The answer of a finished run (no table yet); a failed or cancelled run is an error, as over REST."""
+    if final is not None and final.type == "run_completed":
+        p = final.payload
+        return Answer(
+            run_id=run_id,
+            session_id=session_id,
+            answer=p.get("answer", ""),
+            sql=list(p.get("sql", [])),
+            table=None,
+            usage=p.get("usage", {}),
+        )
+    detail = {"run_id": run_id, "session_id": session_id}
+    if final is not None and final.type == "run_cancelled":
+        raise Conflict("The run was cancelled before it finished.", detail=detail)
+    payload = final.payload if final is not None and final.type == "run_failed" else {}
+    raise UpstreamError(str(payload.get("error") or "The run ended without an answer."), detail=detail)
+
+
 class DashTools:
     """The tools, bound to the app whose lifespan built the engines, store, hub and team."""
 
@@ -119,18 +137,11 @@ class DashTools:
             run = track_run("mcp", team_ask(self.deps, principal.user_id, question, session_id))
             started = await self.hub.start(principal.user_id, run)
             final = await self._follow(ctx, principal, started.run_id)
-            done = ask_result(started.session_id, final)
+            done = completed(started.run_id, started.session_id, final)
             table = await asyncio.to_thread(
                 self._last_table, principal, done.sql, done.session_id, done.run_id
             )
-        return Answer(
-            run_id=done.run_id,
-            session_id=done.session_id,
-            answer=done.answer,
-            sql=done.sql,
-            table=table,
-            usage=done.usage,
-        )
+        return done.model_copy(update={"table": table})
 
     async def _follow(self, ctx: Context, principal: Principal, run_id: str) -> EventRecord | None:
         final, step, last = None, 0, None

@@ -13,7 +13,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from sqlalchemy import text as sql_text
 
 from tests.app.api_fixtures import Api
-from tests.fakes.model_server import FakeModelServer, call, text, tools
+from tests.fakes.model_server import FakeModelServer, call, error, text, tools
 
 T = TypeVar("T")
 COUNT_SQL = "SELECT count(*) AS customers FROM customers"
@@ -122,3 +122,11 @@ def test_knowledge_files_are_resources_an_analyst_can_read(api: Api) -> None:
     assert uris and all(u.startswith("dash://knowledge/") for u in uris)
     content = with_client(api, key, lambda c: c.read_resource(uris[0]))
     assert content.contents[0].text.strip()
+
+
+def test_a_failed_run_is_a_tool_error_in_the_one_error_shape(api: Api, model: FakeModelServer) -> None:
+    model.script(error(400, "the model refused the request"))
+    result = with_client(api, None, lambda c: c.call_tool("ask", {"question": "What is MRR?"}))
+    failure = error_of(result)
+    assert failure["code"] == "upstream_error" and failure["detail"]["run_id"]
+    assert "400" in failure["message"] or "refused" in failure["message"]
