@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import httpx
@@ -91,3 +92,19 @@ def test_label_sets_stay_bounded_after_100_different_questions(api: Api, model: 
 def test_metrics_can_be_switched_off(start_api: Callable[..., Api]) -> None:
     api = start_api(metrics_enabled=False)
     assert httpx.get(f"{api.base}/metrics", timeout=10).status_code == 404
+
+
+def test_outside_loopback_metrics_need_an_admin_credential(api: Api) -> None:
+    admin, viewer = api.key("ops", "admin"), api.key("vera", "viewer")
+
+    async def get(token: str | None) -> httpx.Response:
+        # The app the running server serves, reached as if from another host on the network.
+        transport = httpx.ASGITransport(app=api.app, client=("10.20.30.40", 5000))
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://dash") as http:
+            return await http.get("/metrics", headers=headers)
+
+    anonymous, as_viewer, as_admin = (asyncio.run(get(t)) for t in (None, viewer, admin))
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "unauthorized"
+    assert as_viewer.status_code == 403 and as_viewer.json()["error"]["code"] == "forbidden"
+    assert as_admin.status_code == 200 and "dash_runs_total" in as_admin.text
