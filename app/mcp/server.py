@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -24,7 +25,12 @@ class DashMcp(MCPServer):
     """Lists the curated knowledge files as resources (read through the template, with the role check)."""
 
     def __init__(self, knowledge_root: Path) -> None:
+        # The SDK calls logging.basicConfig when built; how Dash logs is LOG_FORMAT's business.
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
         super().__init__("dash", instructions=INSTRUCTIONS, version="0.1.0")
+        root.handlers[:] = handlers
+        root.setLevel(level)
         self.knowledge_root = knowledge_root
 
     async def list_resources(self) -> list[ListedResource]:
