@@ -140,7 +140,7 @@ def test_export_then_import_into_a_fresh_database_moves_everything_and_twice_cha
             expected = top_results(source, embedder)
             assert all(expected) and top_results(engine, embedder) == expected
             with engine.connect() as conn:
-                next_runs = dict(
+                next_runs: dict[str, bool] = dict(
                     conn.execute(text("SELECT name, next_run_at IS NOT NULL FROM ai.schedules")).all()
                 )
                 keys = conn.execute(
