@@ -11,8 +11,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from sqlalchemy.exc import DBAPIError
 
 from app.auth import Principal, Role
-from app.errors import DashError, DatabaseUnavailable, Forbidden, error_body
+from app.errors import DashError, DatabaseUnavailable, Forbidden, ServiceUnavailable, error_body
+from db.embeddings import EmbedderError
 from db.engines import database_unreachable
+from db.knowledge.vectors import EmbedderMismatch
 
 
 def principal_of(ctx: Context) -> Principal:
@@ -46,6 +48,8 @@ def tool_errors() -> Iterator[None]:
         yield
     except DashError as exc:
         raise ToolError(_text(exc)) from exc
+    except (EmbedderError, EmbedderMismatch) as exc:  # as over REST: what to fix, not a crash
+        raise ToolError(_text(ServiceUnavailable(str(exc), detail={"settings": ["EMBEDDER"]}))) from exc
     except DBAPIError as exc:
         if not database_unreachable(exc):
             raise
