@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from agents.scope import Deps
 from agents.team import ask as team_ask
@@ -23,6 +23,7 @@ from app.errors import Conflict, InvalidInput, UpstreamError, error_body
 from app.hub import RunHub
 from app.live import follow
 from app.mcp.access import caller, tool_errors
+from app.mcp.models import Answer, Hit, SqlOutcome, Table, as_table
 from app.metrics import track_run
 from app.routes.models import RunTrace, SessionOut, SessionPage
 from app.routes.sessions import run_trace
@@ -31,48 +32,6 @@ from db.knowledge.problems import KINDS
 from db.knowledge.search import search
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, decide, run_sql
 from db.store import EventRecord, RunNotFound
-
-PROGRESS_TYPES = ("delegated", "tool_started", "content_delta")
-
-
-class Table(BaseModel):
-    columns: list[str]
-    rows: list[list[Any]]
-    row_count: int
-    truncated: bool = Field(description="More rows exist than were returned (MAX_ROWS).")
-
-
-class Answer(BaseModel):
-    run_id: str
-    session_id: str = Field(description="Pass it back as session_id to ask a follow-up.")
-    answer: str
-    sql: list[str] = Field(description="The SQL that ran, in order.")
-    table: Table | None = Field(description="The rows of the last query that ran, when there was one.")
-    usage: dict[str, Any]
-
-
-class Hit(BaseModel):
-    kind: str
-    name: str
-    score: float
-    snippet: str
-    content: str
-    metadata: dict[str, Any]
-
-
-class SqlOutcome(BaseModel):
-    columns: list[str]
-    rows: list[list[Any]]
-    row_count: int
-    truncated: bool
-    duration_ms: float
-
-
-def _table(result: SqlResult) -> Table:
-    rows = [list(r) for r in result.rows]
-    return Table(
-        columns=list(result.columns), rows=rows, row_count=result.row_count, truncated=result.truncated
-    )
 
 
 def progress_message(record: EventRecord) -> str | None:
@@ -162,7 +121,7 @@ class DashTools:
         if not queries:
             return None
         result = self._run(principal, queries[-1], SqlContext(principal.user_id, session_id, run_id))
-        return _table(result) if result.ok else None
+        return as_table(result) if result.ok else None
 
     async def search_knowledge(
         self,
@@ -209,7 +168,7 @@ class DashTools:
             raise ToolError(_error("sql_refused", f"Refused: {result.reason}", {"reason": result.reason}))
         if result.error is not None:
             raise ToolError(_error("sql_failed", result.error, {"error": result.error}))
-        return SqlOutcome(**_table(result).model_dump(), duration_ms=result.duration_ms)
+        return SqlOutcome(**as_table(result).model_dump(), duration_ms=result.duration_ms)
 
     def _run(self, principal: Principal, sql: str, context: SqlContext) -> SqlResult:
         limits = SqlLimits.from_settings(self.deps.settings, "analyst")
