@@ -36,6 +36,7 @@ from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_r
 from agents.tools.base import ToolOutcome, Toolset
 from app.errors import DashError
 from app.settings import Settings
+from db import observe
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ async def run_loop(
     toolset: Toolset | None = None,
     limits: LoopLimits | None = None,
     rng: random.Random | None = None,
+    agent: str = "agent",
 ) -> AsyncIterator[LoopEvent]:
     """Run the loop, yielding events; the last one is LoopFinished, LoopFailed or LoopCancelled.
 
@@ -119,7 +121,13 @@ async def run_loop(
     consuming task yields LoopCancelled and then re-raises CancelledError, as asyncio expects.
     """
     run = _Run(
-        client, model, list(messages), toolset or Toolset(), limits or LoopLimits(), rng or random.Random()
+        client,
+        model,
+        list(messages),
+        toolset or Toolset(),
+        limits or LoopLimits(),
+        rng or random.Random(),
+        agent=agent,
     )
     try:
         async for event in run.turns():
@@ -145,6 +153,7 @@ class _Run:
     rng: random.Random
     usage: Usage = field(default_factory=Usage)
     turn: int = 0
+    agent: str = "agent"  # for metrics only (model calls by agent and model)
 
     async def turns(self) -> AsyncIterator[LoopEvent]:
         for turn in range(1, self.limits.max_turns + 1):
@@ -179,17 +188,32 @@ class _Run:
                 async for delta in self._stream(assembly):
                     yield delta
             except openai.OpenAIError as exc:
+                self._observe("error", started)
                 if not is_retryable(exc) or attempt == self.limits.max_attempts:
                     raise failure(exc, attempts=attempt, model=self.model) from exc
+                observe.emit("model_retry", agent=self.agent, model=self.model)
                 wait = self.limits.backoff.delay(attempt, exc, self.rng)
                 yield ModelCallRetrying(
                     self.turn, attempt, describe_error(exc), status_of(exc), wait, _ms(started)
                 )
                 await asyncio.sleep(wait)
                 continue
+            self._observe("ok", started, assembly.usage)
             yield assembly.finished(attempt, self.model)
             yield assembly.reply()
             return
+
+    def _observe(self, outcome: str, started: float, usage: Usage | None = None) -> None:
+        usage = usage or Usage()
+        observe.emit(
+            "model_call",
+            agent=self.agent,
+            model=self.model,
+            outcome=outcome,
+            seconds=time.perf_counter() - started,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+        )
 
     async def _stream(self, assembly: _Assembly) -> AsyncIterator[ContentDelta]:
         tools = self.toolset.schemas()

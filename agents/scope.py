@@ -94,6 +94,7 @@ async def run_specialist(scope: RunScope, agent: str, messages: list[Message], t
         messages=messages,
         toolset=toolset,
         limits=LoopLimits.from_settings(settings),
+        agent=agent,
     )
     answer = f"The {agent} stopped without an answer."
     async for event in loop:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 
@@ -35,9 +36,12 @@ from agents.model import ModelCallFailed, create_model_client
 from agents.questions import check_question
 from agents.runs import RunRecorder
 from agents.scope import Deps, RunScope, model_called
+from db import log_context
 from db.store import NO_LIMITS, RunLimits
 
 __all__ = ["Deps", "ask"]
+
+log = logging.getLogger(__name__)
 
 STOPPED_READING = "The caller stopped reading the run."
 
@@ -65,11 +69,15 @@ async def ask(
     try:
         async with RunRecorder(deps.store, user_id, session_id, question, limits=limits) as rec:
             assert rec.run is not None
+            log_context.bind(run_id=rec.run_id, session_id=rec.run.session_id, user_id=user_id)
+            log.info("run started")  # never the question: it may hold anything
             yield rev.RunStarted(rec.run_id, rec.run.session_id)
             scope_args = (deps, client, user_id, rec.run.session_id, rec.run_id)
             try:
                 async for event in _events(scope_args, question, acting_user):
                     await rec.emit(event)
+                    if event.terminal:
+                        log.info("run ended: %s", event.type)
                     yield event
             except GeneratorExit:
                 await rec.emit(rev.RunCancelled(STOPPED_READING))
@@ -120,6 +128,7 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
             messages=initial_messages(context.system, question, context.history),
             toolset=scope.toolset(leader_tools(scope)),
             limits=LoopLimits.from_settings(deps.settings),
+            agent=AGENT,
         ),
     )
     async with contextlib.aclosing(loop):

@@ -13,6 +13,7 @@ from app.auth import Authenticator, Principal, Role
 from app.errors import Forbidden
 from app.hub import RunHub
 from app.settings import Settings
+from db import log_context
 from db.engines import Engines
 from db.store import Store
 
@@ -28,6 +29,7 @@ async def current_principal(
     header = f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization")
     principal = await authenticator.principal(header)
     request.state.principal = principal
+    log_context.bind(user_id=principal.user_id)
     return principal
 
 

@@ -16,7 +16,10 @@ from app.errors import install_error_handlers
 from app.handlers import install_api_handlers
 from app.hub import RunHub
 from app.limits import BodyLimit
+from app.mcp import mount_mcp
+from app.metrics import install as install_metrics
 from app.routes import ask, audit, health, knowledge, learnings, me, runs, schedules, sessions
+from app.routes import metrics as metrics_route
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
@@ -100,4 +103,8 @@ def create_app(
     app.include_router(console.router)
     for module in ROUTERS:
         app.include_router(module.router, responses=COMMON_ERRORS)
+    if settings.metrics_enabled:
+        install_metrics()
+        app.include_router(metrics_route.router)
+    mount_mcp(app, settings)
     return app

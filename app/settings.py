@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     # --- database ------------------------------------------------------------------------------
     database_url: SecretStr | None = None
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     sse_keepalive_s: float = Field(default=15.0, gt=0)
+    metrics_enabled: bool = True
 
     # --- questions and per-user limits (every surface: REST, Slack, schedules, CLI) ------------
     question_max_chars: int = Field(default=20_000, ge=100, le=1_000_000)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from app import metrics
 from app.live import EventSource, StreamCut, follow
 from db.engines import database_unreachable
 from db.store import EventRecord
@@ -83,5 +84,7 @@ async def stream_bytes(source: EventSource, after: int, keepalive_s: float) -> A
 def event_stream(source: EventSource, after: int, keepalive_s: float) -> StreamingResponse:
     """The response following `source` from event id `after` to the end of the run."""
     return StreamingResponse(
-        stream_bytes(source, after, keepalive_s), media_type="text/event-stream", headers=HEADERS
+        metrics.streamed(stream_bytes(source, after, keepalive_s)),
+        media_type="text/event-stream",
+        headers=HEADERS,
     )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from db import observe
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,8 @@ def begin(service: Engine, sub: Submission, *, finished: bool = False) -> int:
     """Record a submission; returns the audit row id. `finished` for refusals (nothing follows)."""
     params = {**sub.__dict__, "reason": sub.reason or None, "finished": finished}
     row = _write(service, _INSERT, params, sub, "the statement was not run")
+    if finished:
+        observe.emit("sql", role=sub.agent, decision=sub.decision, seconds=0.0)
     return int(row)  # type: ignore[call-overload]
 
 
@@ -65,6 +69,7 @@ def finish(
     """Complete the row of a statement that ran (or failed while running)."""
     params = {"id": audit_id, "row_count": row_count, "duration_ms": duration_ms, "error": error}
     _write(service, _FINISH, params, sub, f"the statement ran; audit row {audit_id} is incomplete")
+    observe.emit("sql", role=sub.agent, decision="failed" if error else "allowed", seconds=duration_ms / 1000)
 
 
 def _write(

@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, up
+from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, transfer, up
 from db.engines import database_unreachable
 
 cli = typer.Typer(
@@ -17,7 +17,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (up, db, sql, knowledge, learnings, ask, keys, schedules):
+for module in (up, db, sql, knowledge, learnings, ask, keys, schedules, transfer):
     module.register(cli)
 
 

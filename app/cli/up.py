@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from app.cli.common import friendly_errors, ready_target, settings
+from app.logs import logging_config
 from app.settings import Settings
 from db.bootstrap import public_is_empty
 from db.engines import DatabaseTarget, Engines
@@ -56,7 +57,13 @@ def up(
         listen_port = port or s.port
         typer.echo(f"serving on http://{s.host}:{listen_port} (console at /, docs at /docs); Ctrl-C stops")
         app = create_app(s, target, prepared=True)
-        uvicorn.run(app, host=s.host, port=listen_port, log_level=s.log_level.lower())
+        uvicorn.run(
+            app,
+            host=s.host,
+            port=listen_port,
+            log_level=s.log_level.lower(),
+            log_config=logging_config(s),
+        )
     finally:
         if target.embedded is not None:
             target.embedded.stop()

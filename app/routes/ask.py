@@ -17,6 +17,7 @@ from app.deps import HubDep, SettingsDep, TeamDeps, Viewer
 from app.errors import Conflict, UpstreamError
 from app.limits import run_limits
 from app.live import follow
+from app.metrics import track_run
 from app.routes.models import Responses, documented_errors
 from app.session_ids import reserved_by
 from app.sse import SSE_RESPONSE, event_stream
@@ -94,8 +95,10 @@ ASK_RESPONSES: Responses = {
 async def ask_question(
     body: AskRequest, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep
 ) -> StreamingResponse | AskResult:
-    question = ask(deps, principal.user_id, body.message, body.session_id, limits=run_limits(settings))
-    started = await hub.start(principal.user_id, question)
+    run = track_run(
+        "rest", ask(deps, principal.user_id, body.message, body.session_id, limits=run_limits(settings))
+    )
+    started = await hub.start(principal.user_id, run)
     source = hub.source(principal.user_id, started.run_id)
     if body.stream:
         return event_stream(source, 0, settings.sse_keepalive_s)

@@ -22,6 +22,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app import metrics
 from app.scheduling.cron import Action, first_run, next_fire, parse_cron, plan_firing
 from app.scheduling.lease import Heartbeats, lease_s
 from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
@@ -128,6 +129,7 @@ class SchedulerService:
                 next_run_at=following,
                 acting_user=schedule.updated_by,
             )
+            metrics.schedule_fired("skipped")
             return await asyncio.to_thread(skip)
         claim = partial(
             self.store.claim,
@@ -172,7 +174,9 @@ class SchedulerService:
         Never raises for the task's failure.
         """
         async with self.heartbeats.held(run):
-            return await self._run_task(schedule, run)
+            finished = await self._run_task(schedule, run)
+        metrics.schedule_fired(finished.status)
+        return finished
 
     async def _run_task(self, schedule: Schedule, run: ScheduleRun) -> ScheduleRun:
         try:

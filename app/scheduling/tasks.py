@@ -16,6 +16,7 @@ from typing import Any
 
 from agents import run_events as rev
 from agents.team import Deps, ask
+from app.metrics import track_run
 from app.scheduling.delivery import Deliverer
 from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
 from app.scheduling.records import Schedule
@@ -82,7 +83,8 @@ async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None
     session = await asyncio.to_thread(_session_for, env, schedule, payload, acting_user)
     final: rev.RunEvent | None = None
     run_id = None
-    async for event in ask(deps, payload.user_id, payload.question, session.id, acting_user=acting_user):
+    question = ask(deps, payload.user_id, payload.question, session.id, acting_user=acting_user)
+    async for event in track_run("schedule", question):
         final = event
         if isinstance(event, rev.RunStarted):
             run_id = event.run_id

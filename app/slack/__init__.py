@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from agents.scope import Deps
+from app import metrics
 from app.errors import NotFound, error_body
 from app.settings import Settings
 from app.slack.bot import SlackBot
@@ -44,7 +45,8 @@ async def slack_events(request: Request) -> Response:
     refused = refusal(request.headers, await request.body(), bot.signing_secret, time.time())
     if refused is not None:
         raise refused.error()
-    return _in_dash_shape(await AsyncSlackRequestHandler(bot.app).handle(request))
+    with metrics.slack_ack():
+        return _in_dash_shape(await AsyncSlackRequestHandler(bot.app).handle(request))
 
 
 def _in_dash_shape(response: Response) -> Response:

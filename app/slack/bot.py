@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agents.scope import Deps
+from app import metrics
 from app.slack.events import Question, Verdict, classify, question
 from app.slack.ledger import SlackLedger
 from app.slack.progress import MIN_UPDATE_S
@@ -65,6 +66,7 @@ class SlackBot:
         if verdict is Verdict.maybe_thread and not await self._in_thread(q):
             return False
         if not await asyncio.to_thread(self.ledger.claim, event_id):
+            metrics.slack_duplicate()
             return False  # a retry of an event already taken (here or on another replica)
         await asyncio.to_thread(self.ledger.join_thread, q.team, q.channel, q.thread_ts, q.user)
         return True

@@ -20,6 +20,7 @@ from agents.scope import Deps
 from agents.team import ask
 from app.errors import ModelNotConfigured, TooManyRequests
 from app.limits import run_limits
+from app.metrics import track_run
 from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
@@ -100,7 +101,7 @@ class Responder:
     async def _run(self, q: Question, session: str, status: Status) -> rev.RunEvent | None:
         final: rev.RunEvent | None = None
         limits = run_limits(self.deps.settings)
-        async for event in ask(self.deps, q.user_id, q.text, session, limits=limits):
+        async for event in track_run("slack", ask(self.deps, q.user_id, q.text, session, limits=limits)):
             line = status_line(event)
             if line:
                 await status.show(line)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
 
+from db import observe
 from db.embeddings import Embedder
 from db.knowledge.problems import DOCUMENT_KINDS, KINDS
 from db.knowledge.vectors import embed_texts
@@ -60,6 +61,7 @@ def visible_namespaces(user_id: str | None) -> list[str]:
     return ["global", f"user:{user_id}"] if user_id else ["global"]
 
 
+@observe.timed("search")
 def search(
     engine: Engine,
     embedder: Embedder,

@@ -1,0 +1,210 @@
+"""The MCP tools: ask, search_knowledge, run_sql, list_sessions, get_run.
+
+Each acts as the authenticated caller with the same role rule as the matching REST route, and
+goes through the same code: the `RunHub` for questions, hybrid search, `db.sql_exec.run_sql`
+(guard, analyst role, read-only transaction, limits, audit) for SQL, the store for sessions/runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import FastAPI
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from agents.scope import Deps
+from agents.team import ask as team_ask
+from app.auth import Principal, Role
+from app.errors import Conflict, InvalidInput, UpstreamError, error_body
+from app.hub import RunHub
+from app.live import follow
+from app.mcp.access import caller, tool_errors
+from app.mcp.models import Answer, Hit, SqlOutcome, Table, as_table
+from app.metrics import track_run
+from app.routes.models import RunTrace, SessionOut, SessionPage
+from app.routes.sessions import run_trace
+from db.audit import AuditError
+from db.knowledge.problems import KINDS
+from db.knowledge.search import search
+from db.sql_exec import SqlContext, SqlLimits, SqlResult, decide, run_sql
+from db.store import EventRecord, RunNotFound
+
+
+def progress_message(record: EventRecord) -> str | None:
+    """A short line for a progress notification (never the answer text, never rows)."""
+    p = record.payload
+    if record.type == "delegated":
+        return f"{p.get('agent', 'an agent')} is working on it"
+    if record.type == "tool_started":
+        return f"{p.get('agent', 'agent')}: {p.get('tool', 'tool')}"
+    return "writing the answer" if record.type == "content_delta" else None
+
+
+def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer:
+    """The answer of a finished run (no table yet); a failed or cancelled run is an error, as over REST."""
+    if final is not None and final.type == "run_completed":
+        p = final.payload
+        return Answer(
+            run_id=run_id,
+            session_id=session_id,
+            answer=p.get("answer", ""),
+            sql=list(p.get("sql", [])),
+            table=None,
+            usage=p.get("usage", {}),
+        )
+    detail = {"run_id": run_id, "session_id": session_id}
+    if final is not None and final.type == "run_cancelled":
+        raise Conflict("The run was cancelled before it finished.", detail=detail)
+    payload = final.payload if final is not None and final.type == "run_failed" else {}
+    raise UpstreamError(str(payload.get("error") or "The run ended without an answer."), detail=detail)
+
+
+class DashTools:
+    """The tools, bound to the app whose lifespan built the engines, store, hub and team."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    @property
+    def deps(self) -> Deps:
+        return self.app.state.deps  # type: ignore[no-any-return]
+
+    @property
+    def hub(self) -> RunHub:
+        return self.app.state.hub  # type: ignore[no-any-return]
+
+    async def ask(
+        self,
+        question: Annotated[
+            str, Field(min_length=1, max_length=20_000, description="A question in plain English.")
+        ],
+        ctx: Context,
+        session_id: Annotated[
+            str | None,
+            Field(max_length=200, description="Continue this session of yours; omit to start one."),
+        ] = None,
+    ) -> Answer:
+        """Ask Dash a question about the company's data. The team writes and runs read-only SQL and
+        explains the numbers. Sends progress notifications while it works; returns the answer, the
+        SQL that ran and the rows of the last query. Takes seconds to a minute."""
+        principal = caller(ctx)
+        with tool_errors():
+            run = track_run("mcp", team_ask(self.deps, principal.user_id, question, session_id))
+            started = await self.hub.start(principal.user_id, run)
+            final = await self._follow(ctx, principal, started.run_id)
+            done = completed(started.run_id, started.session_id, final)
+            table = await asyncio.to_thread(
+                self._last_table, principal, done.sql, done.session_id, done.run_id
+            )
+        return done.model_copy(update={"table": table})
+
+    async def _follow(self, ctx: Context, principal: Principal, run_id: str) -> EventRecord | None:
+        final, step, last = None, 0, None
+        source = self.hub.source(principal.user_id, run_id)
+        async for record in follow(source, 0, self.deps.settings.sse_keepalive_s):
+            final = record or final
+            message = progress_message(record) if record is not None else None
+            if message is not None and message != last:
+                step, last = step + 1, message
+                await ctx.report_progress(step, None, message)
+        return final
+
+    def _last_table(self, principal: Principal, sql: list[str], session_id: str, run_id: str) -> Table | None:
+        """The rows of the run's last query, read again through the analyst's audited path (runs
+        keep only a preview of tool results). Statements the analyst may not run (the Engineer's
+        DDL) are skipped, not re-submitted."""
+        queries = [s for s in sql if decide(self.deps.engines, "analyst", s).allowed]
+        if not queries:
+            return None
+        result = self._run(principal, queries[-1], SqlContext(principal.user_id, session_id, run_id))
+        return as_table(result) if result.ok else None
+
+    async def search_knowledge(
+        self,
+        query: Annotated[str, Field(min_length=1, max_length=1000, description="What to look for.")],
+        ctx: Context,
+        kinds: Annotated[
+            list[str] | None, Field(description=f"Only these kinds: {', '.join(KINDS)}. Omit for all.")
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 10,
+    ) -> list[Hit]:
+        """Search Dash's knowledge (table descriptions, metrics, business rules, validated queries,
+        documents) and your learnings, exactly as the agents do: full text and vectors, fused.
+        Needs the analyst role."""
+        principal = caller(ctx, Role.analyst)
+        unknown = [k for k in kinds or [] if k not in KINDS]
+        with tool_errors():
+            if unknown:
+                raise InvalidInput(f"Unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}.")
+            hits = await asyncio.to_thread(
+                search,
+                self.deps.engines.service,
+                self.deps.embedder,
+                query,
+                kinds=kinds,
+                user_id=principal.user_id,
+                limit=limit,
+                ef_search=self.deps.settings.search_ef_search,
+            )
+        return [Hit(**h.__dict__) for h in hits]
+
+    async def run_sql(
+        self,
+        sql: Annotated[
+            str, Field(min_length=1, max_length=100_000, description="One read-only SQL statement.")
+        ],
+        ctx: Context,
+    ) -> SqlOutcome:
+        """Run one read-only SQL statement as the Analyst: the same guard, database role, READ ONLY
+        transaction, timeouts and row cap, recorded in the audit log under your user. Statements
+        that write, or touch Dash's own `ai` schema, are refused. Needs the analyst role."""
+        principal = caller(ctx, Role.analyst)
+        result = await asyncio.to_thread(self._run, principal, sql, SqlContext(user_id=principal.user_id))
+        if result.decision == "refused":
+            raise ToolError(_error("sql_refused", f"Refused: {result.reason}", {"reason": result.reason}))
+        if result.error is not None:
+            raise ToolError(_error("sql_failed", result.error, {"error": result.error}))
+        return SqlOutcome(**as_table(result).model_dump(), duration_ms=result.duration_ms)
+
+    def _run(self, principal: Principal, sql: str, context: SqlContext) -> SqlResult:
+        limits = SqlLimits.from_settings(self.deps.settings, "analyst")
+        try:
+            return run_sql(self.deps.engines, "analyst", sql, context=context, limits=limits)
+        except AuditError as exc:
+            raise ToolError(_error("audit_unavailable", str(exc))) from exc
+
+    async def list_sessions(
+        self,
+        ctx: Context,
+        limit: Annotated[int, Field(ge=1, le=200, description="Most sessions to return.")] = 20,
+        cursor: Annotated[
+            str | None, Field(max_length=500, description="next_cursor of the previous page.")
+        ] = None,
+    ) -> SessionPage:
+        """List your sessions (conversations), most recently active first, one page at a time."""
+        principal = caller(ctx)
+        with tool_errors():
+            page = await asyncio.to_thread(self.deps.store.list_sessions, principal.user_id, limit, cursor)
+        return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+    async def get_run(
+        self,
+        run_id: Annotated[str, Field(min_length=1, max_length=200, description="The run_id ask returned.")],
+        ctx: Context,
+    ) -> RunTrace:
+        """Read one of your runs: status, question, answer, usage and its full trace of events
+        (delegations, tool calls, SQL)."""
+        principal = caller(ctx)
+        with tool_errors():
+            run = await asyncio.to_thread(self.deps.store.get_run, principal.user_id, run_id)
+            if run is None:
+                raise RunNotFound(run_id)
+            return await asyncio.to_thread(run_trace, self.deps.store, principal.user_id, run)
+
+
+def _error(code: str, message: str, detail: dict[str, Any] | None = None) -> str:
+    return json.dumps(error_body(code, message, detail))
