@@ -203,7 +203,8 @@ class DashTools:
             run = await asyncio.to_thread(self.deps.store.get_run, principal.user_id, run_id)
             if run is None:
                 raise RunNotFound(run_id)
-            return await asyncio.to_thread(run_trace, self.deps.store, principal.user_id, run)
+            events = await asyncio.to_thread(self.deps.store.events_of_runs, principal.user_id, [run.id])
+            return run_trace(run, events[run.id])
 
 
 def _error(code: str, message: str, detail: dict[str, Any] | None = None) -> str:
