@@ -68,7 +68,11 @@ def test_a_run_a_refused_statement_and_a_slack_event_are_each_counted(
     assert value(after, "dash_db_pool_connections", role="service", state="idle") >= 1
 
 
-def test_label_sets_stay_bounded_after_100_different_questions(api: Api, model: FakeModelServer) -> None:
+def test_label_sets_stay_bounded_after_100_different_questions(
+    start_api: Callable[..., Api], model: FakeModelServer
+) -> None:
+    api = start_api(user_questions_per_minute=0)  # one user asks 100 questions in a few seconds
+
     def ask(n: int) -> None:
         model.script(text(f"Answer {n}."))
         with api.client() as http:
