@@ -69,7 +69,7 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
         """Ask the Engineer to build or change a view or summary table in schema dash.
 
         Args:
-            task: What to build, e.g. "a view of monthly MRR by plan".
+            task: What to build, e.g. "a view of monthly revenue by product".
             purpose: Why: which questions it will answer (recorded with the object).
         """
         scope.emit(Delegated(engineer.AGENT, task))

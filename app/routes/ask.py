@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 
 
 class AskRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=20_000, examples=["What was MRR last month?"])
+    message: str = Field(min_length=1, max_length=20_000, examples=["What was revenue last month?"])
     session_id: str | None = Field(
         default=None,
         min_length=1,
@@ -38,8 +38,8 @@ class AskResult(BaseModel):
     run_id: str
     session_id: str
     status: str = Field(examples=["completed"])
-    answer: str = Field(examples=["MRR in October was $1.24M, up 3.1% on September."])
-    sql: list[str] = Field(examples=[["SELECT sum(mrr) FROM subscriptions WHERE …"]])
+    answer: str = Field(examples=["Revenue in October was $1.24M, up 3.1% on September."])
+    sql: list[str] = Field(examples=[["SELECT sum(amount) FROM orders WHERE …"]])
     usage: dict[str, Any] = Field(examples=[{"prompt_tokens": 700, "completion_tokens": 112}])
     last_event_id: int = Field(description="Id of the final event (for `GET /v1/runs/{id}/events`).")
 

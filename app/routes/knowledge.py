@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 
 class Hit(BaseModel):
     kind: str = Field(examples=["metric"])
-    name: str = Field(examples=["mrr"])
+    name: str = Field(examples=["monthly_revenue"])
     score: float
     snippet: str
     content: str
@@ -30,7 +30,7 @@ class Hit(BaseModel):
 
 
 class ProblemOut(BaseModel):
-    file: str = Field(examples=["tables/customers.json"])
+    file: str = Field(examples=["tables/orders.json"])
     line: int = Field(examples=[12])
     field: str = Field(examples=["columns[3].description"])
     message: str

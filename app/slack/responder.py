@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SORRY = "Sorry, I could not answer that: {reason} Please try again in a moment."
 SORRY_RETRY = "the model is busy or unreachable."
 SORRY_OTHER = "something went wrong on my side (the details are in the Dash trace)."
-EMPTY = "Ask me a question about your data, e.g. _What was MRR last month?_"
+EMPTY = "Ask me a question about your data, e.g. _What was revenue last month?_"
 SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
 SORRY_NO_DATABASE = "my database is not reachable right now (an admin can check `dash db status`)."
 
