@@ -41,4 +41,3 @@ def test_no_product_file_names_the_sample_company_tables_or_dates() -> None:
     assert len(files) > 50, "the scan must see the product's source"
     found = [hit for path in files for hit in mentions(path)]
     assert not found, "sample dataset words in product code:\n" + "\n".join(found)
-

@@ -12,6 +12,7 @@ from app.deps import Admin, Analyst, EnginesDep, SettingsDep
 from app.errors import InvalidInput, ServiceUnavailable
 from app.routes.models import documented_errors
 from db.embeddings import Embedder, EmbedderError
+from db.knowledge.coverage import refresh_summary
 from db.knowledge.loader import LoadReport, load_knowledge, validate_knowledge
 from db.knowledge.problems import KINDS, KnowledgeInvalid, Problem
 from db.knowledge.search import search
@@ -99,6 +100,7 @@ async def reload(request: Request, _: Admin, engines: EnginesDep, settings: Sett
             f"{len(problems)} problem(s) in the knowledge files; nothing was loaded.",
             detail={"problems": problems},
         ) from exc
+    await asyncio.to_thread(refresh_summary, engines)  # the data may have changed with the files
     return Reload(**report.__dict__)
 
 

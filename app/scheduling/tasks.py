@@ -19,6 +19,7 @@ from app.scheduling.records import Schedule
 from app.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
+from db.knowledge.coverage import refresh_summary
 from db.knowledge.loader import load_knowledge
 from db.sql_exec import SqlContext, SqlLimits, run_sql
 from db.store import Store
@@ -63,7 +64,8 @@ class TaskEnv:
 async def knowledge_refresh(env: TaskEnv, schedule: Schedule) -> TaskResult:
     path = env.settings.knowledge_path
     report = await asyncio.to_thread(load_knowledge, env.engines.service, env.embedder(), path)
-    return TaskResult({"path": str(path), "summary": report.summary()})
+    coverage = await asyncio.to_thread(refresh_summary, env.engines)
+    return TaskResult({"path": str(path), "summary": report.summary(), "coverage": coverage})
 
 
 async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:

@@ -1,0 +1,59 @@
+"""Measured data coverage as a few prompt lines: most relevant first, capped for big warehouses."""
+
+from __future__ import annotations
+
+import re
+
+from db.knowledge.coverage import DATE_COLUMNS_SHOWN, Coverage, DateRange, TableCoverage
+
+
+def coverage_lines(coverage: Coverage, question: str, limit: int) -> list[str]:
+    """One line per relation: those the question names first, then the largest; at most `limit`
+    lines, then a note of how many more there are."""
+    if not coverage.tables:
+        return ["No table or view has been measured yet: check dates with SQL before you rely on them."]
+    ranked = sorted(
+        coverage.tables, key=lambda t: (not named_in(t, question), -(t.row_count or 0), t.qualified)
+    )
+    lines = [table_line(t) for t in ranked[:limit]]
+    if len(ranked) > limit:
+        lines.append(f"- ... and {len(ranked) - limit} more tables and views (list_tables shows them all)")
+    measured = coverage.measured_at.strftime("%Y-%m-%d %H:%M UTC") if coverage.measured_at else "?"
+    return [
+        f"Measured from the data at {measured}: rows, and first .. last value of each date column."
+    ] + lines
+
+
+def named_in(table: TableCoverage, question: str) -> bool:
+    """Does the question mention the table (its name, or its name's words, singular or plural)?"""
+    words = set(re.findall(r"[a-z0-9]+", question.lower()))
+    parts = [p for p in re.split(r"[^a-z0-9]+", table.name.lower()) if p]
+    return any(p in words or p.rstrip("s") in words or f"{p}s" in words for p in parts if len(p) > 2)
+
+
+def table_line(table: TableCoverage) -> str:
+    if table.error:
+        return f"- {table.qualified} ({table.kind}): not measured ({table.error})"
+    if not table.row_count:
+        return (
+            f"- {table.qualified}: empty" if table.row_count == 0 else f"- {table.qualified}: no rows counted"
+        )
+    about = "about " if table.rows_estimated else ""
+    parts = [f"{about}{table.row_count:,} rows"]
+    parts += [date_range(d) for d in table.dates[:DATE_COLUMNS_SHOWN]]
+    if len(table.dates) > DATE_COLUMNS_SHOWN:
+        parts.append(f"{len(table.dates) - DATE_COLUMNS_SHOWN} more date columns")
+    view = "" if table.kind == "table" else f" ({table.kind})"
+    return f"- {table.qualified}{view}: " + "; ".join(parts)
+
+
+def date_range(d: DateRange) -> str:
+    if d.min is None:
+        return f"{d.column} always empty"
+    about = "about " if d.approximate else ""
+    return f"{d.column} {about}{_day(d.min)} .. {_day(d.max)}"
+
+
+def _day(value: str | None) -> str:
+    # Days are the grain questions are asked in; the time of day would only lengthen the prompt.
+    return (value or "?")[:10]
