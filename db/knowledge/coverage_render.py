@@ -26,9 +26,16 @@ def coverage_lines(coverage: Coverage, question: str, limit: int) -> list[str]:
 
 def named_in(table: TableCoverage, question: str) -> bool:
     """Does the question mention the table (its name, or its name's words, singular or plural)?"""
-    words = set(re.findall(r"[a-z0-9]+", question.lower()))
-    parts = [p for p in re.split(r"[^a-z0-9]+", table.name.lower()) if p]
-    return any(p in words or p.rstrip("s") in words or f"{p}s" in words for p in parts if len(p) > 2)
+    words = {singular(w) for w in re.findall(r"[a-z0-9]+", question.lower())}
+    parts = [singular(p) for p in re.split(r"[^a-z0-9]+", table.name.lower()) if len(p) > 2]
+    return any(p in words for p in parts)
+
+
+def singular(word: str) -> str:
+    """A rough English singular, enough to match "salary" with salaries and "order" with orders."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def table_line(table: TableCoverage) -> str:
