@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 from db.knowledge.coverage import DATE_COLUMNS_SHOWN, Coverage, DateRange, TableCoverage
 
@@ -12,23 +13,20 @@ def coverage_lines(coverage: Coverage, question: str, limit: int) -> list[str]:
     lines, then a note of how many more there are."""
     if not coverage.tables:
         return ["No table or view has been measured yet: check dates with SQL before you rely on them."]
-    ranked = sorted(
-        coverage.tables, key=lambda t: (not named_in(t, question), -(t.row_count or 0), t.qualified)
-    )
+    words = {singular(w) for w in re.findall(r"[a-z0-9]+", question.lower())}
+    ranked = sorted(coverage.tables, key=lambda t: (-relevance(t, words), -(t.row_count or 0), t.qualified))
     lines = [table_line(t) for t in ranked[:limit]]
     if len(ranked) > limit:
         lines.append(f"- ... and {len(ranked) - limit} more tables and views (list_tables shows them all)")
-    measured = coverage.measured_at.strftime("%Y-%m-%d %H:%M UTC") if coverage.measured_at else "?"
-    return [
-        f"Measured from the data at {measured}: rows, and first .. last value of each date column."
-    ] + lines
+    at = coverage.measured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if coverage.measured_at else "?"
+    return [f"Measured from the data at {at}: rows, and first .. last value of each date column.", *lines]
 
 
-def named_in(table: TableCoverage, question: str) -> bool:
-    """Does the question mention the table (its name, or its name's words, singular or plural)?"""
-    words = {singular(w) for w in re.findall(r"[a-z0-9]+", question.lower())}
-    parts = [singular(p) for p in re.split(r"[^a-z0-9]+", table.name.lower()) if len(p) > 2]
-    return any(p in words for p in parts)
+def relevance(table: TableCoverage, words: set[str]) -> float:
+    """The share of the table name's words the question uses (singular or plural): "orders" names
+    `orders` fully and `order_lines` half."""
+    parts = [singular(p) for p in re.split(r"[^a-z0-9]+", table.name.lower()) if p]
+    return sum(1 for p in parts if p in words) / len(parts) if parts else 0.0
 
 
 def singular(word: str) -> str:

@@ -120,13 +120,14 @@ def table(name: str, rows: int, *dates: tuple[str, str, str]) -> TableCoverage:
 
 def test_lines_put_the_tables_the_question_names_first_then_the_largest_and_are_capped() -> None:
     tables = tuple(table(f"t{i:03}", i) for i in range(100))
-    tables += (table("salaries", 5, ("paid_on", "2022-03-01", "2023-09-30")),)
+    tables += (table("salaries", 5, ("paid_on", "2022-03-01", "2023-09-30")), table("salary_bands", 9))
     coverage = Coverage(tables, datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
     lines = coverage_lines(coverage, "What did we pay in salary last week?", 5)
     assert lines[0].startswith("Measured from the data at 2026-01-02 03:04 UTC")
     assert lines[1] == "- public.salaries: 5 rows; paid_on 2022-03-01 .. 2023-09-30"
-    assert lines[2].startswith("- public.t099: 99 rows")
-    assert lines[-1] == "- ... and 96 more tables and views (list_tables shows them all)"
+    assert lines[2] == "- public.salary_bands: 9 rows", "half its name is in the question"
+    assert lines[3].startswith("- public.t099: 99 rows")
+    assert lines[-1] == "- ... and 97 more tables and views (list_tables shows them all)"
     assert len(lines) == 7
 
 
