@@ -10,7 +10,8 @@ knowledge/company.json      who the company is (db/knowledge/company.py), not a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from db.knowledge.company import FILE, read_company
 from db.knowledge.problems import Document, Problem
 from db.knowledge.queries import parse_query_text
 from db.knowledge.render import business_documents, query_document, table_document
+from db.knowledge.review import table_warnings
 from db.knowledge.schema import BUSINESS_SHAPE, TABLE_SHAPE, Checker, parse_json
 
 FOLDERS = ("tables", "business", "queries", "docs")
@@ -28,11 +30,20 @@ class KnowledgeSet:
     documents: list[Document]
     problems: list[Problem]
     files: list[str]
+    warnings: list[Problem] = field(default_factory=list)
     company: dict[str, Any] | None = None  # the validated company.json, if there is one
 
 
-def read_knowledge(root: Path) -> KnowledgeSet:
-    """Every document under `root`, and every problem; documents are usable only if there are none."""
+Profiles = Mapping[str, dict[str, Any]]
+
+
+def read_knowledge(root: Path, profiles: Profiles | None = None) -> KnowledgeSet:
+    """Every document under `root`, and every problem; documents are usable only if there are none.
+
+    `profiles` (table name -> profile, from ai.table_profiles) replace the profiles written in the
+    table files when they were measured later (they usually are: refreshed nightly). Warnings (undescribed columns, drafted descriptions) never
+    stop a load.
+    """
     if not root.is_dir():
         problem = Problem(str(root), 0, "(path)", "knowledge folder not found: set KNOWLEDGE_PATH or --path")
         return KnowledgeSet([], [problem], [])
@@ -47,14 +58,18 @@ def read_knowledge(root: Path) -> KnowledgeSet:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(str(path), 0, "(file)", f"cannot read: {exc}"))
             continue
-        found, wrong = reader(text, display)
+        found, wrong = (
+            reader(text, display, profiles or {}) if reader is read_table else reader(text, display)
+        )
         documents += found
         # Documents keep the path inside the folder (stable anywhere); people get one they can open.
         problems += [replace(p, file=(root / p.file).as_posix()) for p in wrong]
     duplicates = [replace(p, file=(root / p.file).as_posix()) for p in _duplicates(documents)]
     company, wrong = _company(root)
     files += [FILE] if (root / FILE).is_file() else []
-    return KnowledgeSet(documents, problems + duplicates + wrong, files, company)
+    errors = [p for p in problems + duplicates + wrong if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    return KnowledgeSet(documents, errors, files, warnings, company)
 
 
 def _company(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -82,7 +97,10 @@ def _files(root: Path) -> list[tuple[Path, Any]]:
     return found
 
 
-def read_table(text: str, file: str) -> tuple[list[Document], list[Problem]]:
+def read_table(
+    text: str, file: str, profiles: Profiles | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """The table's document and its warnings, or its errors."""
     value, lines, problems = parse_json(text, file)
     if problems:
         return [], problems
@@ -90,7 +108,16 @@ def read_table(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     checker.check(value, TABLE_SHAPE)
     if checker.problems:
         return [], checker.problems
-    return [table_document(value, file, lines.get(("table_name",), 1))], []
+    profile = fresher((profiles or {}).get(value["table_name"].strip()), value.get("profile"))
+    document = table_document(value, file, lines.get(("table_name",), 1), profile)
+    return [document], table_warnings(value, file, lines)
+
+
+def fresher(stored: Any, written: Any) -> Any:
+    """The later of the stored and the written profile (ISO timestamps in UTC compare as text)."""
+    if not isinstance(stored, dict) or not isinstance(written, dict):
+        return stored if isinstance(stored, dict) else written
+    return stored if str(stored.get("measured_at", "")) >= str(written.get("measured_at", "")) else written
 
 
 def read_business(text: str, file: str) -> tuple[list[Document], list[Problem]]:
