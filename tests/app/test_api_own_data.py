@@ -51,26 +51,12 @@ def dash(*args: str) -> str:
 
 
 def own_knowledge(folder: Path) -> Path:
-    """The shop's knowledge folder: its company file, and a table file per table."""
-    (folder / "tables").mkdir(parents=True)
+    """The shop's knowledge folder: table files drafted from the live tables, and its company file."""
+    drafted = dash("knowledge", "draft", "--path", str(folder))
+    assert "5 table(s): 5 written" in drafted, drafted
     (folder / "company.json").write_text(json.dumps(COMPANY, indent=2))
-    write_table_files(folder / "tables")
+    dash("knowledge", "validate", "--path", str(folder))  # drafts validate (undescribed: warnings)
     return folder
-
-
-def write_table_files(tables: Path) -> None:
-    # Written by hand here: the drafting API was not on this branch when the test was written.
-    described = {
-        "orders": "One row per order placed in the online shop.",
-        "shoppers": "One row per registered shopper.",
-    }
-    for name, description in described.items():
-        body = {
-            "table_name": name,
-            "table_description": description,
-            "table_columns": [{"name": f"{name[:-1]}_id", "type": "integer", "description": "Key."}],
-        }
-        (tables / f"{name}.json").write_text(json.dumps(body, indent=2))
 
 
 def test_a_second_dataset_gets_its_own_company_and_measured_coverage_in_every_system_prompt(
@@ -101,6 +87,7 @@ def test_a_second_dataset_gets_its_own_company_and_measured_coverage_in_every_sy
         ), "named first"
         assert ".. 2023-09-" in system
         assert "Acme" not in system and DATA_END.isoformat() not in system
+    assert "[table: orders]" in systems[1], "the drafted table files reached the Analyst"
 
 
 def test_with_the_sample_data_the_system_prompts_name_the_sample_company(
