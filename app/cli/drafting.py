@@ -28,6 +28,10 @@ def run_draft(schemas: list[str], tables: list[str], path: Path | None, *, descr
     if describe:
         from agents.describe import make_describer
 
+        if not s.model_configured:
+            typer.echo("error: --describe needs a model: set OPENAI_API_KEY (or OPENAI_BASE_URL)", err=True)
+            return 1
+
         describer = make_describer(s)
     with friendly_errors():
         target = ready_target(s)

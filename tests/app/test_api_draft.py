@@ -38,3 +38,22 @@ def test_only_admins_draft_and_the_answer_says_what_changed(
     # The scripted model has no turn queued (it answers 400): the error names the model call.
     assert describe.status_code == 502 and describe.json()["error"]["code"] == "model_call_failed"
     assert bad.status_code == 422 and "error" in bad.json()
+
+
+def test_a_folder_that_cannot_be_written_is_a_409_and_profiles_still_refresh(
+    start_api: Callable[..., Api], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the knowledge folder should be")
+    api = start_api(knowledge_path=blocker / "knowledge")
+    with api.client() as http:  # loopback development mode: the local admin
+        refused = http.post("/v1/knowledge/draft", json={"tables": ["invoices"]})
+        stored = http.post("/v1/knowledge/draft", json={"tables": ["invoices"], "write_files": False})
+    assert refused.status_code == 409
+    assert "write_files: false" in refused.json()["error"]["message"]
+    assert stored.status_code == 200 and stored.json()["tables"][0]["status"] == "refreshed"
+    with api.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT profile->>'rows' FROM ai.table_profiles WHERE table_name = 'invoices'"
+        )
+        assert rows.scalar_one() == "4079"

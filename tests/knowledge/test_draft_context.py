@@ -21,10 +21,21 @@ from db.knowledge.files import read_knowledge
 from db.knowledge.loader import load_knowledge
 from db.knowledge.profile_store import refresh_profiles
 from db.knowledge.search import search
+from tests.app.scheduler_helpers import (
+    YEARLY,
+    MovableClock,
+    add,
+    eventually,
+    finished_runs,
+    make_scheduler,
+    run,
+)
 from tests.conftest import cli_settings, connect, test_settings
 from tests.fakes.model_server import FakeModelServer, respond
 from tests.fakes.model_turns import Turn
 from tests.fakes.model_turns import text as reply
+
+REPO = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -89,6 +100,10 @@ def test_cli_draft_prints_a_line_per_table_and_db_load_refreshes_profiles(
         assert "2 table(s): 2 written, 0 refreshed, 0 unchanged" in first.output
         second = CliRunner().invoke(cli, args)
         assert "2 table(s): 0 written, 0 refreshed, 2 unchanged" in second.output
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        no_model = CliRunner().invoke(cli, [*args, "--describe"])
+        assert no_model.exit_code == 1 and "--describe needs a model" in no_model.output
         csv = tmp_path / "deals.csv"
         csv.write_text("deal_id,stage,amount\n1,won,10.5\n2,lost,3\n3,won,7\n")
         loaded = CliRunner().invoke(cli, ["db", "load", str(csv), "--table", "deals"])
@@ -128,3 +143,20 @@ def test_describe_fills_only_empty_descriptions_and_marks_them_drafted(
     assert value["drafted"] == ["table_description", "table_columns.to_plan.description"]
     warnings = [str(w) for w in read_knowledge(tmp_path).warnings]
     assert any("table_columns.to_plan.description was drafted by a model" in w for w in warnings)
+
+
+def test_the_nightly_knowledge_refresh_measures_the_tables_again(db: DatabaseTarget, pg_home: Path) -> None:
+
+    scheduler = make_scheduler(db, pg_home, MovableClock(), knowledge_path=REPO / "knowledge")
+
+    async def test() -> None:
+        refresh = add(scheduler, "refresh", YEARLY, "knowledge_refresh", {})
+        await scheduler.run_now(refresh)
+        (done,) = await eventually(finished_runs(scheduler, refresh.id), timeout_s=240)
+        assert done.status == "succeeded", done.error
+        assert done.output["profiled"] == 6
+
+    run(test, scheduler)
+    with connect(db, "service") as conn:
+        content = conn.execute("SELECT content FROM ai.documents WHERE name = 'subscriptions'").fetchone()
+    assert content is not None and "[values: 'monthly', 'annual']" in content[0]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from db.knowledge.catalog import Relation
 from db.knowledge.draft import merge_table
 from db.knowledge.files import fresher
+from db.knowledge.profile import choose_sampling
 from db.knowledge.render import table_document
 from db.knowledge.sensitive import ColumnPolicy, looks_personal
 
@@ -85,3 +87,24 @@ def test_an_undescribed_table_is_listed_by_its_columns() -> None:
         == "Table t: (not described yet) columns c0, c1, c2, c3, c4, c5, c6, c7 and 2 more"
     )
     assert doc.summary.startswith("Columns: c0, c1")
+
+
+def relation(relkind: str, estimated_rows: float, size: int = 0) -> Relation:
+    return Relation(1, "public", "t", relkind, "public.t", estimated_rows, size)
+
+
+SAMPLING = [
+    # id, relation, expected TABLESAMPLE percent, expected LIMIT
+    ("small-table-read-whole", relation("r", 5_000), None, None),
+    ("big-table-sampled", relation("r", 1_000_000), 10.0, None),
+    ("never-analysed-sized-by-bytes", relation("r", -1, 100 * 400_000), 25.0, None),
+    ("never-analysed-small", relation("r", -1, 8192), None, None),
+    ("partitioned-table-sampled", relation("p", 400_000), 25.0, None),
+    ("view-limited", relation("v", -1), None, 100_000),
+]
+
+
+@pytest.mark.parametrize(("rel", "percent", "limit"), [c[1:] for c in SAMPLING], ids=[c[0] for c in SAMPLING])
+def test_how_a_relation_is_read(rel: Relation, percent: float | None, limit: int | None) -> None:
+    sampling = choose_sampling(rel, 100_000)
+    assert (sampling.percent, sampling.limit) == (percent, limit)
