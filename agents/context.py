@@ -1,6 +1,7 @@
 """Context assembly: a pipeline of named steps, each turning the sources into one prompt section.
 
-    instructions -> table summaries -> business rules -> retrieved knowledge -> learnings -> history
+    instructions -> company -> today and data coverage -> table summaries -> business rules
+    -> retrieved knowledge -> learnings -> history
 
 Each step is a plain function `(sources, request) -> Section | None`, so each can be tested alone.
 Steps read the database in short transactions; call `assemble` from a worker thread.
@@ -10,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from db.embeddings import Embedder
+from db.knowledge.company import CompanyProfile, company_profile, describe_company
+from db.knowledge.coverage import read_coverage
+from db.knowledge.coverage_render import coverage_lines
 from db.knowledge.learnings import record_use
 from db.knowledge.search import SearchHit, search
 
@@ -25,6 +31,7 @@ RETRIEVED = 6
 LEARNINGS = 5
 RULES = 40
 TABLES = 150  # a warehouse with more gets a note instead: the list would crowd out everything else
+COVERAGE_LINES = 40  # the same for the coverage lines: those the question names and the largest first
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,22 @@ def instructions(sources: Sources, request: Request) -> Section:
     return Section("", request.instructions)
 
 
+def company(sources: Sources, request: Request) -> Section | None:
+    """Who the company is (knowledge/company.json, COMPANY_* settings); nothing when neither says."""
+    profile = company_profile(sources.service, sources.settings)
+    return Section("The company", describe_company(profile)) if profile else None
+
+
+def today_and_coverage(sources: Sources, request: Request) -> Section:
+    """Today's date in the company's time zone, and what the data covers (measured, not written)."""
+    profile = company_profile(sources.service, sources.settings) or CompanyProfile()
+    today = datetime.now(ZoneInfo(profile.zone)).date()
+    fiscal = profile.fiscal_year_start(today)
+    lines = [f"Today is {today:%A %Y-%m-%d} ({profile.zone}); the current fiscal year began {fiscal}."]
+    lines += coverage_lines(read_coverage(sources.service), request.question, COVERAGE_LINES)
+    return Section("Today and the data's coverage", "\n".join(lines))
+
+
 def table_summaries(sources: Sources, request: Request) -> Section | None:
     """One line per curated table and per view the engineer built, so the agent knows what exists
     (the first TABLES of them, then a note that search_knowledge finds the rest)."""
@@ -97,12 +120,14 @@ def history_messages(request: Request) -> tuple[Message, ...]:
 
 ANALYST_STEPS: tuple[Step, ...] = (
     instructions,
+    company,
+    today_and_coverage,
     table_summaries,
     business_rules,
     retrieved_knowledge,
     learnings,
 )
-ENGINEER_STEPS: tuple[Step, ...] = (instructions, table_summaries, retrieved_knowledge, learnings)
+ENGINEER_STEPS: tuple[Step, ...] = (instructions, company, table_summaries, retrieved_knowledge, learnings)
 
 
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:

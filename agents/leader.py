@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import text
 
 from agents import analyst, engineer
-from agents.context import Context, Request, Section, Sources, assemble, instructions
+from agents.context import (
+    Context,
+    Request,
+    Section,
+    Sources,
+    assemble,
+    company,
+    instructions,
+    today_and_coverage,
+)
 from agents.prompts import LEADER
 from agents.run_events import Delegated
 from agents.scope import RunScope
@@ -69,7 +78,7 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
         """Ask the Engineer to build or change a view or summary table in schema dash.
 
         Args:
-            task: What to build, e.g. "a view of monthly MRR by plan".
+            task: What to build, e.g. "a view of monthly revenue by product".
             purpose: Why: which questions it will answer (recorded with the object).
         """
         scope.emit(Delegated(engineer.AGENT, task))
@@ -107,7 +116,7 @@ def repeated_questions(sources: Sources, request: Request) -> Section | None:
 
 
 def leader_context(sources: Sources, request: Request) -> Context:
-    return assemble(sources, request, (instructions, repeated_questions))
+    return assemble(sources, request, (instructions, company, today_and_coverage, repeated_questions))
 
 
 def leader_request(question: str, user_id: str, history: list[tuple[str, str]]) -> Request:

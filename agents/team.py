@@ -1,6 +1,6 @@
 """The run API: `ask()` is how REST, Slack, the scheduler and `dash ask` put a question to the team.
 
-    async for event in ask(deps, user_id, "What is our MRR?", session_id=None):
+    async for event in ask(deps, user_id, "What were sales last month?", session_id=None):
         ...  # RunStarted, Delegated, ToolStarted/ToolFinished, ContentDelta, then one terminal event
 
 The run is recorded by a `RunRecorder`, so it always ends completed, failed or cancelled. The

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,9 +31,11 @@ from app.sweeper import Sweeper
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target
+from db.knowledge.coverage import refresh_if_stale
 from db.knowledge.vectors import check_embedder
 from db.store import Store
 
+log = logging.getLogger(__name__)
 ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules, me)
 
 
@@ -49,6 +53,18 @@ def start_checks(settings: Settings, engines: Engines) -> Embedder:
     return embedder
 
 
+def measure_coverage(engines: Engines) -> None:
+    """Measure what the data covers when nothing is stored, it is a day old or tables changed.
+    The agents then only miss the dates, so a failure is logged, not fatal."""
+    try:
+        report = refresh_if_stale(engines)
+    except Exception as exc:  # e.g. the analyst role cannot connect: /health says more
+        log.warning("could not measure the data coverage: %s", exc)
+        return
+    if report is not None:
+        log.info("%s", report.summary())
+
+
 def create_app(
     settings: Settings | None = None, target: DatabaseTarget | None = None, *, prepared: bool = False
 ) -> FastAPI:
@@ -63,6 +79,7 @@ def create_app(
         engines = Engines(resolved, pool_size=settings.db_pool_size)
         try:
             embedder = make_embedder(settings) if prepared else start_checks(settings, engines)
+            await asyncio.to_thread(measure_coverage, engines)
             store = Store(engines.service)
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines

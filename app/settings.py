@@ -6,11 +6,21 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "changethis", "password", "secret", "dash"}
+
+
+def known_timezone(name: str) -> bool:
+    """Is `name` an IANA time zone this machine knows (e.g. "Europe/Berlin", "UTC")?"""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class Environment(StrEnum):
@@ -64,6 +74,13 @@ class Settings(BaseSettings):
     # --- sample data ---------------------------------------------------------------------------
     sample_data_seed: int = 42
 
+    # --- the company (each one set here wins over knowledge/company.json) -----------------------
+    company_name: str | None = None
+    company_description: str | None = None
+    company_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    company_fiscal_year_start: int | None = Field(default=None, ge=1, le=12)
+    company_timezone: str | None = None
+
     # --- knowledge and embeddings --------------------------------------------------------------
     embedder: Literal["local", "openai"] = "local"
     openai_embedding_model: str = "text-embedding-3-small"
@@ -97,6 +114,13 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
+
+    @field_validator("company_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None and not known_timezone(value):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin or UTC")
+        return value
 
     @property
     def embedded_database(self) -> bool:

@@ -27,8 +27,8 @@ SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
             "text/event-stream": {
                 "schema": {"type": "string"},
                 "example": 'id: 41\nevent: run_started\ndata: {"type": "run_started", "run_id": "…"}\n\n'
-                'id: 42\nevent: content_delta\ndata: {"type": "content_delta", "text": "MRR is"}\n\n'
-                'id: 43\nevent: run_completed\ndata: {"type": "run_completed", "answer": "MRR is $1.2M",'
+                'id: 42\nevent: content_delta\ndata: {"type": "content_delta", "text": "Revenue was"}\n\n'
+                'id: 43\nevent: run_completed\ndata: {"type": "run_completed", "answer": "Revenue was $1.2M",'
                 ' "sql": ["SELECT …"], "usage": {"total_tokens": 812}}\n\n',
             }
         },

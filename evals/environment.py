@@ -12,6 +12,7 @@ from app.settings import Settings
 from db.bootstrap import bootstrap
 from db.embeddings import make_embedder
 from db.engines import Engines
+from db.knowledge.coverage import refresh_coverage
 from db.knowledge.loader import load_knowledge
 from db.sample_data import generate
 from db.store import Store
@@ -46,6 +47,7 @@ def eval_deps(settings: Settings) -> Iterator[Deps]:
         try:
             embedder = make_embedder(settings)
             load_knowledge(engines.service, embedder, KNOWLEDGE)
+            refresh_coverage(engines)  # the agents are told what the data covers, as in the service
             yield Deps(settings, engines, Store(engines.service), embedder)
         finally:
             engines.dispose()

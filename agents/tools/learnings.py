@@ -23,7 +23,7 @@ def learning_tool(engines: Engines, embedder: Embedder, created_by: CreatedBy) -
         """Save a learning: an error you fixed, a correction, or a data quirk worth remembering.
 
         Args:
-            title: A short title naming the table or topic, e.g. "customers.status values".
+            title: A short title naming the table or topic, e.g. "orders.status values".
             learning: The fact or the fix, stated so it helps the next question.
             context: The error or situation that taught you this.
             scope: global (everyone benefits) or user (only this user's preference).

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
+from app.cli.knowledge import measure_coverage
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, libpq_url, resolve_target
 from db.loader import LoadError, load_file
@@ -82,8 +83,9 @@ def load(
             report = load_file(target, file, table=table)
         except LoadError as exc:
             fail(str(exc))
-        ready_target(s)  # re-grant SELECT on whatever the load created
+        target = ready_target(s)  # re-grant SELECT on whatever the load created
     typer.echo(report)
+    typer.echo(measure_coverage(target))  # the agents are told the new data's dates
     typer.echo(_refresh_profiles(target))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
 from db.embeddings import EmbedderError, make_embedder
+from db.engines import DatabaseTarget
 from db.knowledge.loader import load_knowledge
 from db.knowledge.problems import KINDS, KnowledgeInvalid
 from db.knowledge.search import search as run_search
@@ -63,7 +64,8 @@ def run_load(path: Path | None, *, recreate: bool = False) -> int:
     s = settings()
     root = path or s.knowledge_path
     with friendly_errors():
-        engine = create_engine(ready_target(s).service_url)
+        target = ready_target(s)
+        engine = create_engine(target.service_url)
         try:
             report = load_knowledge(engine, make_embedder(s), root, recreate=recreate)
         except KnowledgeInvalid as exc:
@@ -75,7 +77,20 @@ def run_load(path: Path | None, *, recreate: bool = False) -> int:
         finally:
             engine.dispose()
     typer.echo(f"{root}: {report.summary()}")
+    typer.echo(measure_coverage(target))
     return 0
+
+
+def measure_coverage(target: DatabaseTarget) -> str:
+    """Measure the data coverage after a load (the agents are told what the data holds)."""
+    from db.engines import Engines
+    from db.knowledge.coverage import refresh_summary
+
+    engines = Engines(target, pool_size=1)
+    try:
+        return refresh_summary(engines)
+    finally:
+        engines.dispose()
 
 
 @group.command("search")
@@ -89,7 +104,8 @@ def search(
     """Show what the agents would retrieve: kind, name, score and snippet."""
     s = settings()
     with friendly_errors():
-        engine = create_engine(ready_target(s).service_url)
+        target = ready_target(s)
+        engine = create_engine(target.service_url)
         try:
             embedder = make_embedder(s)
             check_embedder(engine, embedder)

@@ -79,7 +79,7 @@ def _prepare_data(
     if sample_data and public_is_empty(target):
         from db.sample_data import generate
 
-        typer.echo("public is empty: generating the sample dataset (Acme Analytics)...")
+        typer.echo("public is empty: generating the sample dataset...")
         report = generate(target, seed=s.sample_data_seed)
         typer.echo(report.summary())  # default privileges already let the agents read it
     # The checks look at the interface actually used, which --host may override.

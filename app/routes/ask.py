@@ -32,7 +32,7 @@ class AskRequest(BaseModel):
 
     message: StrictStr = Field(
         min_length=1,
-        examples=["What was MRR last month?"],
+        examples=["What was revenue last month?"],
         description="The question: not blank, at most QUESTION_MAX_CHARS characters (20,000 by default).",
     )
     session_id: StrictStr | None = Field(
@@ -56,8 +56,8 @@ class AskResult(BaseModel):
     run_id: str
     session_id: str
     status: str = Field(examples=["completed"])
-    answer: str = Field(examples=["MRR in October was $1.24M, up 3.1% on September."])
-    sql: list[str] = Field(examples=[["SELECT sum(mrr) FROM subscriptions WHERE …"]])
+    answer: str = Field(examples=["Revenue in October was $1.24M, up 3.1% on September."])
+    sql: list[str] = Field(examples=[["SELECT sum(amount) FROM orders WHERE …"]])
     usage: dict[str, Any] = Field(examples=[{"prompt_tokens": 700, "completion_tokens": 112}])
     last_event_id: int = Field(description="Id of the final event (for `GET /v1/runs/{id}/events`).")
     result: dict[str, Any] | None = Field(

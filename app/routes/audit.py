@@ -27,7 +27,7 @@ class AuditOut(BaseModel):
     agent: str = Field(examples=["analyst"])
     session_id: str | None
     run_id: str | None
-    sql: str = Field(examples=["SELECT count(*) FROM customers"])
+    sql: str = Field(examples=["SELECT count(*) FROM orders"])
     decision: str = Field(examples=["allowed"])
     reason: str | None
     row_count: int | None

@@ -14,6 +14,7 @@ from app.deps import Admin, Analyst, EnginesDep, SettingsDep
 from app.errors import Conflict, InvalidInput, ModelNotConfigured, ServiceUnavailable
 from app.routes.models import documented_errors
 from db.embeddings import Embedder, EmbedderError
+from db.knowledge.coverage import refresh_summary
 from db.knowledge.draft import draft_knowledge
 from db.knowledge.files import read_knowledge
 from db.knowledge.loader import LoadReport, load_knowledge
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 
 class Hit(BaseModel):
     kind: str = Field(examples=["metric"])
-    name: str = Field(examples=["mrr"])
+    name: str = Field(examples=["monthly_revenue"])
     score: float
     snippet: str
     content: str
@@ -36,7 +37,7 @@ class Hit(BaseModel):
 
 
 class ProblemOut(BaseModel):
-    file: str = Field(examples=["tables/customers.json"])
+    file: str = Field(examples=["tables/orders.json"])
     line: int = Field(examples=[12])
     field: str = Field(examples=["columns[3].description"])
     message: str
@@ -140,6 +141,7 @@ async def reload(request: Request, _: Admin, engines: EnginesDep, settings: Sett
             f"{len(problems)} problem(s) in the knowledge files; nothing was loaded.",
             detail={"problems": problems},
         ) from exc
+    await asyncio.to_thread(refresh_summary, engines)  # the data may have changed with the files
     return Reload(**report.__dict__)
 
 

@@ -45,8 +45,8 @@ class RunOut(BaseModel):
     id: str = Field(examples=["6f1c2a9e-4d3b-4a53-9f0e-2b8f7c1d5e10"])
     session_id: str
     status: str = Field(examples=["completed"], description="queued, running, completed, failed, …")
-    question: str = Field(examples=["What was MRR last month?"])
-    answer: str | None = Field(examples=["MRR in October was $1.24M."])
+    question: str = Field(examples=["What was revenue last month?"])
+    answer: str | None = Field(examples=["Revenue in October was $1.24M."])
     error: str | None
     usage: dict[str, Any] = Field(examples=[{"total_tokens": 812}])
     latency_ms: int | None
@@ -82,7 +82,7 @@ class SessionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    title: str | None = Field(examples=["What was MRR last month?"])
+    title: str | None = Field(examples=["What was revenue last month?"])
     created_at: datetime
     updated_at: datetime
     metadata: dict[str, Any]

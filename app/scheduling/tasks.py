@@ -23,6 +23,7 @@ from app.scheduling.records import Schedule
 from app.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
+from db.knowledge.coverage import refresh_summary
 from db.knowledge.loader import load_knowledge
 from db.knowledge.profile import ProfileOptions
 from db.knowledge.profile_store import refresh_profiles
@@ -72,8 +73,10 @@ async def knowledge_refresh(env: TaskEnv, schedule: Schedule, acting_user: str |
     options = ProfileOptions.from_settings(env.settings)
     profiles = await asyncio.to_thread(refresh_profiles, env.engines.analyst, env.engines.service, options)
     report = await asyncio.to_thread(load_knowledge, env.engines.service, env.embedder(), path)
+    coverage = await asyncio.to_thread(refresh_summary, env.engines)
     failed = [p.name for p in profiles if p.error]
     output = {"path": str(path), "summary": report.summary(), "profiled": len(profiles) - len(failed)}
+    output["coverage"] = coverage
     return TaskResult(output | ({"profile_failures": failed} if failed else {}))
 
 

@@ -4,6 +4,7 @@ knowledge/tables/*.json     one document per table
 knowledge/business/*.json   one document per metric, business rule and gotcha
 knowledge/queries/*.sql     one document per tagged query
 knowledge/docs/**/*.md      one document per markdown file
+knowledge/company.json      who the company is (db/knowledge/company.py), not a document
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from db.knowledge.company import FILE, read_company
 from db.knowledge.problems import Document, Problem
 from db.knowledge.queries import parse_query_text
 from db.knowledge.render import business_documents, query_document, table_document
@@ -29,6 +31,7 @@ class KnowledgeSet:
     problems: list[Problem]
     files: list[str]
     warnings: list[Problem] = field(default_factory=list)
+    company: dict[str, Any] | None = None  # the validated company.json, if there is one
 
 
 Profiles = Mapping[str, dict[str, Any]]
@@ -62,8 +65,22 @@ def read_knowledge(root: Path, profiles: Profiles | None = None) -> KnowledgeSet
         # Documents keep the path inside the folder (stable anywhere); people get one they can open.
         problems += [replace(p, file=(root / p.file).as_posix()) for p in wrong]
     duplicates = [replace(p, file=(root / p.file).as_posix()) for p in _duplicates(documents)]
-    errors = [p for p in problems + duplicates if p.severity == "error"]
-    return KnowledgeSet(documents, errors, files, [p for p in problems if p.severity == "warning"])
+    company, wrong = _company(root)
+    files += [FILE] if (root / FILE).is_file() else []
+    errors = [p for p in problems + duplicates + wrong if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    return KnowledgeSet(documents, errors, files, warnings, company)
+
+
+def _company(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    path = root / FILE
+    if not path.is_file():
+        return None, []
+    try:
+        found, problems = read_company(path.read_text(encoding="utf-8"), FILE)
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(str(path), 0, "(file)", f"cannot read: {exc}")]
+    return found, [replace(p, file=path.as_posix()) for p in problems]
 
 
 def _files(root: Path) -> list[tuple[Path, Any]]:

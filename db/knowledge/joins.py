@@ -1,7 +1,7 @@
 """Join keys inferred from column names where no foreign key is declared.
 
-`orders.customer_id` -> `customers.customer_id` (or `customers.id`); a prefix names the role
-(`from_subscription_id` -> `subscriptions`); singular and plural table names both match; failing
+`orders.shopper_id` -> `shoppers.shopper_id` (or `shoppers.id`); a prefix names the role
+(`from_account_id` -> `accounts`); singular and plural table names both match; failing
 those, the one other table whose single-column primary key has the column's name (`person_id` ->
 `people`). Inferred joins are marked so (the agent treats them as likely, not certain).
 """
@@ -78,7 +78,7 @@ def _tables_named(entity: str, index: dict[str, list[Relation]]) -> list[Relatio
 
 
 def plurals(word: str) -> list[str]:
-    """Table names an entity may go by: customer -> customers; category -> categories; box -> boxes."""
+    """Table names an entity may go by: shopper -> shoppers; category -> categories; box -> boxes."""
     forms = [word + "s", word + "es"]
     if word.endswith("y") and len(word) > 1:
         forms.append(word[:-1] + "ies")

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from db.embeddings import Embedder
+from db.knowledge.company import store_company
 from db.knowledge.files import read_knowledge
 from db.knowledge.problems import Document, KnowledgeInvalid, Problem
 from db.knowledge.profile_store import stored_profiles
@@ -69,6 +70,7 @@ def load_knowledge(engine: Engine, embedder: Embedder, path: Path, *, recreate: 
         retyped = ensure_embedder(conn, embedder, recreate=recreate)
         _refuse_agent_collisions(conn, knowledge.documents)
         report = _apply(conn, embedder, knowledge.documents, recreate=recreate or retyped)
+        store_company(conn, knowledge.company)
         reembedded = fill_missing(conn, embedder) if retyped else 0
         for table in ("documents", "learnings"):
             create_vector_index(conn, table)

@@ -1,7 +1,7 @@
 """Parse `knowledge/queries/*.sql`: many tagged queries per file, each one document.
 
-    -- <query current_mrr>
-    -- <description>Current total MRR from active, paying subscriptions</description>
+    -- <query monthly_revenue>
+    -- <description>Revenue per month from paid orders</description>
     -- <query>
     SELECT ...;
     -- </query>

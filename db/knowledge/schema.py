@@ -1,8 +1,8 @@
 """Check parsed JSON against a small declarative shape, reporting file, line and field per problem.
 
-A shape is `str` (a non-empty string), `Text` (a string that may be empty), `[shape]` (a list of them), a dict of field -> shape (a field
-ending in "?" is optional; unknown fields are allowed so people can add notes), `dict` (any object),
-or a tuple of alternatives.
+A shape is `str` (a non-empty string), `Text` (a string that may be empty), `int` (a whole number),
+`[shape]` (a list of them), a dict of field -> shape (a field ending in "?" is optional; unknown
+fields are allowed so people can add notes), `dict` (any object), or a tuple of alternatives.
 """
 
 from __future__ import annotations
@@ -100,6 +100,9 @@ class Checker:
             self._check_any(value, shape, path)
         elif shape is str:
             self._check_str(value, path)
+        elif shape is int:
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.fail(path, f"must be a whole number, got {_type(value)}")
         elif shape is Text:
             if not isinstance(value, str):
                 self.fail(path, f"must be a string, got {_type(value)}")
@@ -148,6 +151,8 @@ class Checker:
 def _describe(shape: Any) -> str:
     if shape is str or shape is Text:
         return "a string"
+    if shape is int:
+        return "a whole number"
     if isinstance(shape, list):
         return f"a list of {_describe(shape[0]).removeprefix('a ').removeprefix('an ')}s"
     return "an object"

@@ -1,6 +1,6 @@
 """Hybrid search over knowledge documents and learnings: full text + vector, fused by reciprocal rank.
 
-Full text finds exact names and jargon (`plan_changes`, "NRR"); vectors find paraphrases and typos
+Full text finds exact names and jargon (`order_items`, "NRR"); vectors find paraphrases and typos
 ("how much do we make a month"). Each ranks its own candidates; reciprocal rank fusion adds
 1 / (RRF_K + rank) per list, so a document both find rises and neither scale needs calibrating.
 """

@@ -129,7 +129,7 @@ def test_a_bare_mention_gets_a_hint_not_a_run(dash: SlackDash, model: FakeModelS
     dash.event(mention(""), "Ev1")
     dash.idle()
     assert [c.params["text"] for c in dash.slack.posted()] == [
-        "Ask me a question about your data, e.g. _What was MRR last month?_"
+        "Ask me a question about your data, e.g. _What was revenue last month?_"
     ]
     assert model.chat_requests == []
 
