@@ -1,6 +1,6 @@
 """Choose a chart for a SQL result: a pure function of its columns and value types.
 
-    choose_chart(("month", "mrr"), rows)  # -> ChartChoice(kind="line", spec={...Vega-Lite...})
+    choose_chart(("month", "revenue"), rows)  # -> ChartChoice(kind="line", spec={...Vega-Lite...})
 
 Rules, in order: fewer than two rows → no chart; a time column and a measure → line; a category
 and a measure → bar (more than `top_n` categories → the top ones plus one "Other" bar); two
