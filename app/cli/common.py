@@ -44,5 +44,8 @@ def settings() -> Settings:
 def ready_target(s: Settings) -> DatabaseTarget:
     """Start the embedded server if needed and make sure schemas, roles and grants exist."""
     target = resolve_target(s)
+    if target.embedded is not None:  # on stderr: `dash db url` output stays one URL
+        for note in target.embedded.placement_notes():
+            typer.echo(note, err=True)
     bootstrap(target, RoleLimits.from_settings(s))
     return target

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
@@ -46,6 +48,7 @@ def up(
     started = time.perf_counter()
     with friendly_errors():
         target = ready_target(s)
+    _stop_like_ctrl_c_on_sigterm()
     try:  # from here on, whatever ends `dash up` also stops the embedded server it started
         with friendly_errors():
             s = _prepare_data(s, target, host, sample_data, knowledge)
@@ -58,6 +61,17 @@ def up(
         if target.embedded is not None:
             target.embedded.stop()
             typer.echo("embedded PostgreSQL stopped")
+
+
+def _stop_like_ctrl_c_on_sigterm() -> None:
+    """Containers and process managers stop `dash up` with SIGTERM: end through the `finally` that
+    stops the embedded server, as Ctrl-C does. (Once shut down, uvicorn raises the signal it caught
+    again; under the default action the process would die there and leave PostgreSQL running.)"""
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)  # a requested stop is a clean one
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 def _prepare_data(
