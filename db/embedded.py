@@ -132,7 +132,7 @@ class EmbeddedPostgres:
             blocked = first_blocked(binaries_dir(), self.user)
             notes.append(
                 f"note: PostgreSQL runs as '{self.user.name}', who cannot enter {blocked}: "
-                f"running a read-only copy of its binaries from {self.bin_dir.parent}"
+                f"running a read-only copy of its binaries in {self.bin_dir.parents[2]}"  # the tree
             )
         if self.data_placed:
             notes.append(

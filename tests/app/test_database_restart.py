@@ -1,0 +1,46 @@
+"""The API under a database restart (`dash db stop; dash db init` while `dash up` runs): back to
+200 within seconds of the database returning, whether it comes back on its port or another."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+
+from app.main import create_app
+from db.embedded import EmbeddedPostgres
+from db.engines import resolve_target
+from tests.conftest import test_settings
+from tests.serve import serve
+
+
+def _seconds_until_ok(base: str, timeout_s: float = 10) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        health = httpx.get(f"{base}/health", timeout=5)
+        sessions = httpx.get(f"{base}/v1/sessions", timeout=5)
+        if health.status_code == sessions.status_code == 200:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"still {health.status_code} / {sessions.status_code} after {timeout_s} s")
+
+
+def test_the_api_recovers_when_the_embedded_database_restarts(own_server: EmbeddedPostgres) -> None:
+    server, home = own_server, own_server.home
+    settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
+    with serve(create_app(settings, resolve_target(settings))) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+        first = server.status().port
+        server.stop()
+        assert httpx.get(f"{base}/health").status_code == 503
+        assert server.ensure_started().port == first  # its last port, still free: reused
+        _seconds_until_ok(base)
+        server.stop()
+        with socket.socket() as squatter:  # meanwhile something else took that port
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", first or 0))
+            squatter.listen()
+            moved = server.ensure_started().port
+            assert moved != first
+            _seconds_until_ok(base)  # the pools follow the server to its new port
