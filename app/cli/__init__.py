@@ -1,14 +1,17 @@
-"""The `dash` command. Each command group lives in its own module and registers itself here."""
+"""The `dash` command. Each command group lives in its own module and registers itself here.
+
+The command modules import only typer and the settings at load time; what a command needs (the
+database layer, the agent stack, FastAPI, the embedder) is imported in its body, so `dash --help`
+and every command start without loading the rest.
+"""
 
 from __future__ import annotations
 
 import sys
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, up
-from db.engines import database_unreachable
 
 cli = typer.Typer(
     name="dash",
@@ -26,6 +29,10 @@ def main() -> None:
     try:
         cli()
     except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+
+        from db.engines import database_unreachable
+
         if not database_unreachable(exc):
             raise
         cause = exc.orig if isinstance(exc, DBAPIError) else exc

@@ -8,14 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import create_engine
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from db.embeddings import EmbedderError, make_embedder
-from db.knowledge.loader import load_knowledge, validate_knowledge
-from db.knowledge.problems import KINDS, KnowledgeInvalid
-from db.knowledge.search import search as run_search
-from db.knowledge.vectors import EmbedderMismatch, check_embedder
+from db.knowledge.problems import KINDS
 
 group = typer.Typer(help="Validate, load and search the curated knowledge.", no_args_is_help=True)
 PathOption = Annotated[
@@ -32,6 +27,8 @@ def register(cli: typer.Typer) -> None:
 @group.command("validate")
 def validate(path: PathOption = None) -> None:
     """Check every knowledge file without loading; exit 1 listing file, line and field of each problem."""
+    from db.knowledge.loader import validate_knowledge
+
     root = path or settings().knowledge_path
     problems = validate_knowledge(root)
     for problem in problems:
@@ -54,6 +51,13 @@ def load(
 
 def run_load(path: Path | None, *, recreate: bool = False) -> int:
     """Shared by `dash knowledge load` and scripts/load_knowledge.py; returns the exit code."""
+    from sqlalchemy import create_engine
+
+    from db.embeddings import EmbedderError, make_embedder
+    from db.knowledge.loader import load_knowledge
+    from db.knowledge.problems import KnowledgeInvalid
+    from db.knowledge.vectors import EmbedderMismatch
+
     s = settings()
     root = path or s.knowledge_path
     with friendly_errors():
@@ -81,6 +85,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (what the agents receive).")] = False,
 ) -> None:
     """Show what the agents would retrieve: kind, name, score and snippet."""
+    from sqlalchemy import create_engine
+
+    from db.embeddings import EmbedderError, make_embedder
+    from db.knowledge.search import search as run_search
+    from db.knowledge.vectors import EmbedderMismatch, check_embedder
+
     s = settings()
     with friendly_errors():
         engine = create_engine(ready_target(s).service_url)

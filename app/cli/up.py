@@ -6,14 +6,15 @@ import signal
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
 
 from app.cli.common import friendly_errors, ready_target, settings
-from app.settings import Settings
-from db.bootstrap import public_is_empty
-from db.engines import DatabaseTarget, Engines
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from db.engines import DatabaseTarget
 
 
 def register(cli: typer.Typer) -> None:
@@ -23,6 +24,7 @@ def register(cli: typer.Typer) -> None:
 def _prepare(s: Settings, target: DatabaseTarget, knowledge: bool) -> None:
     """The app's start-up checks, here so a refusal is one readable line, then the knowledge upsert."""
     from app.main import start_checks
+    from db.engines import Engines
     from db.knowledge.loader import load_knowledge
 
     engines = Engines(target, pool_size=1)
@@ -42,6 +44,8 @@ def up(
     knowledge: bool = typer.Option(True, help="Load (upsert) the knowledge files before serving."),
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), bootstrap it, and serve the API."""
+    import uvicorn
+
     from app.main import create_app
 
     s = settings()
@@ -77,6 +81,8 @@ def _stop_like_ctrl_c_on_sigterm() -> None:
 def _prepare_data(
     s: Settings, target: DatabaseTarget, host: str | None, sample_data: bool, knowledge: bool
 ) -> Settings:
+    from db.bootstrap import public_is_empty
+
     url = target.admin_url
     kind = "embedded" if target.embedded else "external"
     typer.echo(f"database: {kind} PostgreSQL at {url.host}:{url.port}/{url.database}")
