@@ -18,6 +18,7 @@ cli = typer.Typer(
     help="Dash: a self-hosted, self-learning data agent.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of the start
 )
 
 for module in (up, db, sql, knowledge, learnings, ask, keys, schedules):
