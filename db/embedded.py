@@ -331,6 +331,11 @@ class EmbeddedPostgres:
             return
         try:
             folder = placed_data_folder(self.home, self.user)
+            if (folder / "pgdata").exists():  # DASH_HOME (with the cluster's passwords) was deleted
+                raise PlacementError(
+                    f"{folder / 'pgdata'} holds the cluster of an earlier {self.home}; restore that "
+                    "DASH_HOME, or delete the folder (its data goes with it) to start afresh"
+                )
             self.home.mkdir(parents=True, exist_ok=True)
             link.symlink_to(folder / "pgdata", target_is_directory=True)
         except (OSError, PlacementError) as exc:

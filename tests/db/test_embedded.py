@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 import tempfile
@@ -120,3 +121,19 @@ def test_restart_reuses_the_last_port_when_it_is_free(homes: list[Path]) -> None
     assert moved != first
     server.stop()
     assert server.ensure_started().port == moved
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root hands the server to `nobody`")
+def test_a_placed_cluster_whose_home_was_deleted_is_named_not_overwritten(homes: list[Path]) -> None:
+    private = Path(tempfile.mkdtemp(prefix="dash-p-", dir="/tmp"))
+    homes.append(private)
+    server = EmbeddedPostgres(private / "home", fast_unsafe=True)
+    server.initialize()
+    placed = server.data_dir
+    shutil.rmtree(server.home)  # DASH_HOME, with the cluster's passwords, is gone; the cluster is not
+    try:
+        with pytest.raises(EmbeddedPostgresError, match="holds the cluster of an earlier"):
+            EmbeddedPostgres(private / "home").ensure_started()
+        assert (placed / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(placed.parent)
