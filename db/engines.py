@@ -172,7 +172,8 @@ class Engines:
 
         def make(url: URL, size: int) -> Engine:
             engine = create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
-            if target.embedded is not None:
+            same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
+            if target.embedded is not None and same_server:  # not an ANALYST_DATABASE_URL replica
                 follow_port(engine, target.embedded)
             return engine
 
