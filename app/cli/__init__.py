@@ -1,20 +1,24 @@
-"""The `dash` command. Each command group lives in its own module and registers itself here."""
+"""The `dash` command. Each command group lives in its own module and registers itself here.
+
+The command modules import only typer and the settings at load time; what a command needs (the
+database layer, the agent stack, FastAPI, the embedder) is imported in its body, so `dash --help`
+and every command start without loading the rest.
+"""
 
 from __future__ import annotations
 
 import sys
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from app.cli import ask, db, keys, knowledge, learnings, schedules, sql, transfer, up
-from db.engines import database_unreachable
 
 cli = typer.Typer(
     name="dash",
     help="Dash: a self-hosted, self-learning data agent.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of the start
 )
 
 for module in (up, db, sql, knowledge, learnings, ask, keys, schedules, transfer):
@@ -26,6 +30,10 @@ def main() -> None:
     try:
         cli()
     except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+
+        from db.engines import database_unreachable
+
         if not database_unreachable(exc):
             raise
         cause = exc.orig if isinstance(exc, DBAPIError) else exc

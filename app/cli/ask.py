@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agents import run_events as rev
-from agents.questions import refusal
-from agents.team import Deps, ask
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from app.errors import ModelNotConfigured
-from db.embeddings import make_embedder
-from db.engines import Engines
-from db.store import Store
+
+if TYPE_CHECKING:
+    from agents import run_events as rev
+    from agents.team import Deps
 
 
 def register(cli: typer.Typer) -> None:
@@ -29,6 +26,14 @@ def ask_command(
     user: Annotated[str, typer.Option("--user", help="Whose question it is.")] = "local",
 ) -> None:
     """Ask the data team a question."""
+    from agents import run_events as rev
+    from agents.questions import refusal
+    from agents.team import Deps
+    from app.errors import ModelNotConfigured
+    from db.embeddings import make_embedder
+    from db.engines import Engines
+    from db.store import Store
+
     s = settings()
     if (refused := refusal(question, s.question_max_chars)) is not None:  # the same rules as REST
         fail(refused.message)
@@ -46,6 +51,8 @@ def ask_command(
 
 
 async def _print_run(deps: Deps, user: str, question: str, session: str | None) -> rev.RunEvent | None:
+    from agents.team import ask
+
     last: rev.RunEvent | None = None
     async for event in ask(deps, user, question, session):
         show(event)
@@ -55,6 +62,8 @@ async def _print_run(deps: Deps, user: str, question: str, session: str | None) 
 
 def show(event: rev.RunEvent) -> None:
     """Progress lines on stderr; answer text on stdout as it streams."""
+    from agents import run_events as rev
+
     if isinstance(event, rev.ContentDelta):
         sys.stdout.write(event.text)
         sys.stdout.flush()

@@ -6,16 +6,13 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
-from app.auth import AuthNotConfigured
-from app.settings import Settings, get_settings
-from db.bootstrap import RoleLimits, bootstrap
-from db.embedded import EmbeddedPostgresError
-from db.embeddings import EmbedderError
-from db.engines import DatabaseTarget, resolve_target
-from db.knowledge.vectors import EmbedderMismatch
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from db.engines import DatabaseTarget
 
 
 def cli_user() -> str:
@@ -36,13 +33,26 @@ def friendly_errors() -> Iterator[None]:
     """Turn known failures into one readable line and a non-zero exit instead of a traceback."""
     try:
         yield
-    except (EmbeddedPostgresError, AuthNotConfigured, EmbedderMismatch, EmbedderError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, _known_failures()):
+            raise
         fail(str(exc))
-    except ValueError as exc:  # pydantic settings validation, bad arguments
-        fail(str(exc))
+
+
+def _known_failures() -> tuple[type[Exception], ...]:
+    # Imported only once something failed: these modules are heavy (FastAPI, numpy) for a CLI start.
+    from app.auth import AuthNotConfigured
+    from db.embedded import EmbeddedPostgresError
+    from db.embeddings import EmbedderError
+    from db.knowledge.vectors import EmbedderMismatch
+
+    # ValueError: pydantic settings validation, bad arguments.
+    return (EmbeddedPostgresError, AuthNotConfigured, EmbedderMismatch, EmbedderError, ValueError)
 
 
 def settings() -> Settings:
+    from app.settings import get_settings  # pydantic: not needed for `--help`
+
     try:
         return get_settings()
     except ValueError as exc:
@@ -52,6 +62,12 @@ def settings() -> Settings:
 
 def ready_target(s: Settings) -> DatabaseTarget:
     """Start the embedded server if needed and make sure schemas, roles and grants exist."""
+    from db.bootstrap import RoleLimits, bootstrap
+    from db.engines import resolve_target
+
     target = resolve_target(s)
+    if target.embedded is not None:  # on stderr: `dash db url` output stays one URL
+        for note in target.embedded.placement_notes():
+            typer.echo(note, err=True)
     bootstrap(target, RoleLimits.from_settings(s))
     return target

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from app.cli.knowledge import measure_coverage
-from db.embedded import EmbeddedPostgres
-from db.engines import DatabaseTarget, libpq_url, resolve_target
-from db.loader import LoadError, load_file
+
+if TYPE_CHECKING:
+    from db.engines import DatabaseTarget
 
 group = typer.Typer(help="Initialise, inspect, stop and load the database.", no_args_is_help=True)
 
@@ -34,6 +34,9 @@ def init() -> None:
 @group.command("status")
 def status() -> None:
     """Show whether the embedded server runs, on which port, and where its log is."""
+    from db.embedded import EmbeddedPostgres
+    from db.engines import resolve_target
+
     s = settings()
     if not s.embedded_database:
         target = resolve_target(s, start=False)
@@ -47,6 +50,8 @@ def status() -> None:
 @group.command("stop")
 def stop() -> None:
     """Stop the embedded server (fast shutdown, by PID)."""
+    from db.embedded import EmbeddedPostgres
+
     s = settings()
     if not s.embedded_database:
         fail("DATABASE_URL is set: Dash does not manage that server.")
@@ -64,6 +69,8 @@ def url(
     """Print a connection URL for psql, pg_restore, dbt or any loader."""
     if role not in ("admin", "service", "analyst", "engineer"):
         fail(f"unknown role {role!r}: use admin, service, analyst or engineer")
+    from db.engines import libpq_url
+
     s = settings()
     with friendly_errors():
         target = ready_target(s)
@@ -76,6 +83,9 @@ def load(
     table: str = typer.Option(None, "--table", help="Target table in `public` for a CSV file."),
 ) -> None:
     """Load a SQL dump or a CSV file into `public`, all or nothing."""
+    from app.cli.knowledge import measure_coverage
+    from db.loader import LoadError, load_file
+
     s = settings()
     with friendly_errors():
         target = ready_target(s)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine, create_engine
 
-from app.auth import Role
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from db.api_keys import create_key, list_keys, revoke_key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 group = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-ROLES = ", ".join(Role.__members__)
 
 
 def register(cli: typer.Typer) -> None:
@@ -24,6 +23,8 @@ def register(cli: typer.Typer) -> None:
 
 @contextmanager
 def _engine() -> Iterator[Engine]:
+    from sqlalchemy import create_engine
+
     s = settings()
     with friendly_errors():
         engine = create_engine(ready_target(s).service_url)
@@ -36,11 +37,14 @@ def _engine() -> Iterator[Engine]:
 @group.command("create")
 def create(
     user: Annotated[str, typer.Option("--user", help="The Dash user the key acts as.")],
-    role: Annotated[str, typer.Option("--role", help=f"One of {ROLES}.")] = "viewer",
+    role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin.")] = "viewer",
 ) -> None:
     """Create a key; the key itself is printed on the last line, once (only its hash is kept)."""
+    from app.auth import Role  # with FastAPI: imported only when a command runs
+    from db.api_keys import create_key
+
     if role not in Role.__members__:
-        fail(f"unknown role {role!r}: use one of {ROLES}")
+        fail(f"unknown role {role!r}: use one of {', '.join(Role.__members__)}")
     if not user.strip() or len(user) > 200:
         fail("--user must be 1 to 200 characters")
     with _engine() as engine:
@@ -52,6 +56,8 @@ def create(
 @group.command("list")
 def list_() -> None:
     """Every key: id, user, role, created, last used, revoked."""
+    from db.api_keys import list_keys
+
     with _engine() as engine:
         keys = list_keys(engine)
     for k in keys:
@@ -67,6 +73,8 @@ def list_() -> None:
 @group.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(help="Key id from `dash keys list` (or the key).")]) -> None:
     """Revoke a key: requests using it get 401 from now on."""
+    from db.api_keys import revoke_key
+
     with _engine() as engine:
         if not revoke_key(engine, key_id):
             fail(f"no active key with id {key_id!r} (see `dash keys list`)")

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import create_engine
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from db.embeddings import EmbedderError, make_embedder
-from db.engines import DatabaseTarget
-from db.knowledge.loader import load_knowledge
-from db.knowledge.problems import KINDS, KnowledgeInvalid
-from db.knowledge.search import search as run_search
-from db.knowledge.vectors import EmbedderMismatch, check_embedder
+from db.knowledge.problems import KINDS
+
+if TYPE_CHECKING:
+    from db.engines import DatabaseTarget
 
 group = typer.Typer(help="Validate, load and search the curated knowledge.", no_args_is_help=True)
 PathOption = Annotated[
@@ -61,6 +58,13 @@ def load(
 
 def run_load(path: Path | None, *, recreate: bool = False) -> int:
     """Shared by `dash knowledge load` and scripts/load_knowledge.py; returns the exit code."""
+    from sqlalchemy import create_engine
+
+    from db.embeddings import EmbedderError, make_embedder
+    from db.knowledge.loader import load_knowledge
+    from db.knowledge.problems import KnowledgeInvalid
+    from db.knowledge.vectors import EmbedderMismatch
+
     s = settings()
     root = path or s.knowledge_path
     with friendly_errors():
@@ -102,6 +106,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (what the agents receive).")] = False,
 ) -> None:
     """Show what the agents would retrieve: kind, name, score and snippet."""
+    from sqlalchemy import create_engine
+
+    from db.embeddings import EmbedderError, make_embedder
+    from db.knowledge.search import search as run_search
+    from db.knowledge.vectors import EmbedderMismatch, check_embedder
+
     s = settings()
     with friendly_errors():
         target = ready_target(s)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine, create_engine
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
-from db.knowledge.learnings import Learning, delete_learning, get_learning, list_learnings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from db.knowledge.learnings import Learning
 
 IdArgument = Annotated[int, typer.Argument(help="Id from `dash learnings list`.")]
 group = typer.Typer(help="List, show and delete learnings the agents saved.", no_args_is_help=True)
@@ -20,6 +23,8 @@ def register(cli: typer.Typer) -> None:
 
 
 def _engine() -> Engine:
+    from sqlalchemy import create_engine
+
     s = settings()
     with friendly_errors():
         return create_engine(ready_target(s).service_url)
@@ -31,6 +36,8 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
 ) -> None:
     """Newest first: id, namespace, uses, title."""
+    from db.knowledge.learnings import list_learnings
+
     engine = _engine()
     items = list_learnings(engine, user_id=user, limit=limit)
     engine.dispose()
@@ -43,6 +50,8 @@ def list_(
 @group.command("show")
 def show(learning_id: IdArgument) -> None:
     """Every field of one learning, including who created it and when it was last used."""
+    from db.knowledge.learnings import get_learning
+
     engine = _engine()
     item = get_learning(engine, learning_id)
     engine.dispose()
@@ -60,6 +69,8 @@ def delete(
     """Delete one learning (a bad learning is one delete away)."""
     if not yes:
         typer.confirm(f"Delete learning {learning_id}?", abort=True)
+    from db.knowledge.learnings import delete_learning
+
     engine = _engine()
     deleted = delete_learning(engine, learning_id)
     engine.dispose()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from app.cli.common import cli_user, fail, friendly_errors, ready_target, settings
-from app.scheduling import ScheduleExists, SchedulerService, build_scheduler, first_run, utcnow
-from app.scheduling.forms import ScheduleForm
-from app.scheduling.records import Schedule
-from db.engines import Engines
-from db.store import Store
+
+if TYPE_CHECKING:
+    from app.scheduling import SchedulerService
+    from app.scheduling.records import Schedule
 
 group = typer.Typer(help="List, add, run and inspect cron schedules.", no_args_is_help=True)
 
@@ -25,6 +24,11 @@ def register(cli: typer.Typer) -> None:
 
 
 def _scheduler() -> SchedulerService:
+    # The scheduler brings the agent stack along: imported when a command runs, not at `dash` start.
+    from app.scheduling import build_scheduler
+    from db.engines import Engines
+    from db.store import Store
+
     s = settings()
     with friendly_errors():
         engines = Engines(ready_target(s), pool_size=2)
@@ -61,6 +65,9 @@ def add(
     description: Annotated[str, typer.Option("--description")] = "",
 ) -> None:
     """Save a new schedule (validated: cron, time zone and the task's payload)."""
+    from app.scheduling import ScheduleExists, first_run, utcnow
+    from app.scheduling.forms import ScheduleForm
+
     try:
         data = {"name": name, "cron": cron, "task": task, "timezone": timezone, "enabled": not disabled}
         form = ScheduleForm.model_validate(
@@ -82,6 +89,8 @@ def add(
 @group.command("run")
 def run(name: Annotated[str, typer.Argument(help="The schedule to run now.")]) -> None:
     """Run a schedule once, now, in this process; prints the outcome (exit 1 when it failed)."""
+    from app.scheduling import utcnow
+
     scheduler = _scheduler()
     schedule = _find(scheduler, name)
     claim = scheduler.store.claim(

@@ -7,14 +7,14 @@ Exit status: 0 when the statement ran, 1 when the guard refused it, 2 when it fa
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from app.cli.common import cli_user, fail, friendly_errors, ready_target, settings
-from db.audit import AuditError
-from db.engines import Engines
-from db.sql_exec import ROLES, SqlContext, SqlLimits, SqlResult, run_sql
+
+if TYPE_CHECKING:
+    from db.sql_exec import SqlResult
 
 EXIT_REFUSED = 1
 EXIT_FAILED = 2
@@ -35,6 +35,10 @@ def sql(
     ),
 ) -> None:
     """Run one SQL statement with the same guard, role, limits and audit as the agents."""
+    from db.audit import AuditError
+    from db.engines import Engines
+    from db.sql_exec import ROLES, SqlContext, SqlLimits, run_sql
+
     if role not in ROLES:
         fail(f"unknown role {role!r}: use --as analyst or --as engineer")
     s = settings()

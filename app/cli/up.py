@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
 
 from app.cli.common import friendly_errors, ready_target, settings
-from app.logs import logging_config
-from app.settings import Settings
-from db.bootstrap import public_is_empty
-from db.engines import DatabaseTarget, Engines
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from db.engines import DatabaseTarget
 
 
 def register(cli: typer.Typer) -> None:
@@ -22,6 +24,7 @@ def register(cli: typer.Typer) -> None:
 def _prepare(s: Settings, target: DatabaseTarget, knowledge: bool) -> None:
     """The app's start-up checks, here so a refusal is one readable line, then the knowledge upsert."""
     from app.main import start_checks
+    from db.engines import Engines
     from db.knowledge.loader import load_knowledge
 
     engines = Engines(target, pool_size=1)
@@ -44,12 +47,16 @@ def up(
     knowledge: bool = typer.Option(True, help="Load (upsert) the knowledge files before serving."),
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), bootstrap it, and serve the API."""
+    import uvicorn
+
+    from app.logs import logging_config
     from app.main import create_app
 
     s = settings()
     started = time.perf_counter()
     with friendly_errors():
         target = ready_target(s)
+    _stop_like_ctrl_c_on_sigterm()
     try:  # from here on, whatever ends `dash up` also stops the embedded server it started
         with friendly_errors():
             s = _prepare_data(s, target, host, sample_data, knowledge)
@@ -70,9 +77,22 @@ def up(
             typer.echo("embedded PostgreSQL stopped")
 
 
+def _stop_like_ctrl_c_on_sigterm() -> None:
+    """Containers and process managers stop `dash up` with SIGTERM: end through the `finally` that
+    stops the embedded server, as Ctrl-C does. (Once shut down, uvicorn raises the signal it caught
+    again; under the default action the process would die there and leave PostgreSQL running.)"""
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)  # a requested stop is a clean one
+
+    signal.signal(signal.SIGTERM, leave)
+
+
 def _prepare_data(
     s: Settings, target: DatabaseTarget, host: str | None, sample_data: bool, knowledge: bool
 ) -> Settings:
+    from db.bootstrap import public_is_empty
+
     url = target.admin_url
     kind = "embedded" if target.embedded else "external"
     typer.echo(f"database: {kind} PostgreSQL at {url.host}:{url.port}/{url.database}")

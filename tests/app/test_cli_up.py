@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,30 @@ def test_dash_up_serves_health_with_sample_data_and_stops_cleanly(home: Path) ->
     assert "embedded PostgreSQL stopped" in output
     assert f"knowledge ({KNOWLEDGE}):" in output
     assert not EmbeddedPostgres(home).status().running
+
+
+def test_sigterm_stops_dash_up_and_its_embedded_server(home: Path) -> None:
+    """Containers and process managers send SIGTERM, not Ctrl-C: the database must stop too."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [DASH, "up", "--port", str(port), "--no-sample-data", "--no-knowledge"],
+        env=_env(home),
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert _wait_healthy(f"http://127.0.0.1:{port}", proc).status_code == 200
+        pg_port = EmbeddedPostgres(home).status().port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "embedded PostgreSQL stopped" in output
+    assert not EmbeddedPostgres(home).status().running
+    with pytest.raises(OSError):  # nothing listens on its port any more
+        socket.create_connection(("127.0.0.1", pg_port or 0), timeout=2).close()
 
 
 def test_db_commands(home: Path, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from db.embedded import EmbeddedPostgres, EmbeddedPostgresError
 def homes() -> Iterator[list[Path]]:
     made: list[Path] = []
     yield made
-    for home in made:
+    for home in reversed(made):  # a home made inside another goes first
         EmbeddedPostgres(home).destroy()
 
 
@@ -86,8 +88,52 @@ def test_port_in_use_is_a_clear_error_naming_the_log(homes: list[Path]) -> None:
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="only root hands the server to `nobody`")
-def test_unreachable_home_is_a_clear_error(homes: list[Path]) -> None:
+def test_a_home_nobody_can_enter_gets_its_cluster_placed_where_nobody_can(homes: list[Path]) -> None:
     private = Path(tempfile.mkdtemp(prefix="dash-p-", dir="/tmp"))  # mode 700, owned by root
     homes.append(private)
-    with pytest.raises(EmbeddedPostgresError, match="cannot enter"):
-        EmbeddedPostgres(private / "home").initialize()
+    server = EmbeddedPostgres(private / "home", fast_unsafe=True)
+    homes.append(server.home)  # destroy() also removes the placed cluster
+    status = server.ensure_started()
+    assert _version(server, status.port or 0).startswith("18")
+    placed = server.data_dir
+    assert (server.home / "pgdata").resolve() == placed and not placed.is_relative_to(private)
+    info = placed.stat()
+    assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (server.user.uid, 0o700)
+    for folder in placed.parents:  # nobody else may swap what leads to it
+        assert folder.stat().st_uid == 0 and not folder.stat().st_mode & 0o022 or folder == Path("/")
+    notes = server.placement_notes()  # the binaries may be placed too (a clone in a private home)
+    assert any(f"cannot enter {private}" in note and str(placed) in note for note in notes)
+    server.destroy()
+    assert not placed.exists()
+
+
+def test_restart_reuses_the_last_port_when_it_is_free(homes: list[Path]) -> None:
+    server = EmbeddedPostgres(_new_home(homes), fast_unsafe=True)
+    first = server.ensure_started().port
+    server.stop()
+    assert server.ensure_started().port == first  # clients holding the old URL keep working
+    server.stop()
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", first or 0))
+        busy.listen()
+        moved = server.ensure_started().port
+    assert moved != first
+    server.stop()
+    assert server.ensure_started().port == moved
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root hands the server to `nobody`")
+def test_a_placed_cluster_whose_home_was_deleted_is_named_not_overwritten(homes: list[Path]) -> None:
+    private = Path(tempfile.mkdtemp(prefix="dash-p-", dir="/tmp"))
+    homes.append(private)
+    server = EmbeddedPostgres(private / "home", fast_unsafe=True)
+    server.initialize()
+    placed = server.data_dir
+    shutil.rmtree(server.home)  # DASH_HOME, with the cluster's passwords, is gone; the cluster is not
+    try:
+        with pytest.raises(EmbeddedPostgresError, match="holds the cluster of an earlier"):
+            EmbeddedPostgres(private / "home").ensure_started()
+        assert (placed / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(placed.parent)

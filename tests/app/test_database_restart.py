@@ -1,0 +1,74 @@
+"""The API under a database restart (`dash db stop; dash db init` while `dash up` runs): back to
+200 within seconds of the database returning, whether it comes back on its port or another."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+
+from app.main import create_app
+from db.embedded import EmbeddedPostgres
+from db.engines import resolve_target
+from tests.app.api_fixtures import parse_sse
+from tests.conftest import test_settings
+from tests.fakes.model_server import FakeModelServer, text
+from tests.serve import serve
+
+
+def _seconds_until_ok(base: str, timeout_s: float = 10) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        health = httpx.get(f"{base}/health", timeout=5)
+        sessions = httpx.get(f"{base}/v1/sessions", timeout=5)
+        if health.status_code == sessions.status_code == 200:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"still {health.status_code} / {sessions.status_code} after {timeout_s} s")
+
+
+def test_the_api_recovers_when_the_embedded_database_restarts(own_server: EmbeddedPostgres) -> None:
+    server, home = own_server, own_server.home
+    settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
+    with serve(create_app(settings, resolve_target(settings))) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+        first = server.status().port
+        server.stop()
+        assert httpx.get(f"{base}/health").status_code == 503
+        assert server.ensure_started().port == first  # its last port, still free: reused
+        _seconds_until_ok(base)
+        server.stop()
+        with socket.socket() as squatter:  # meanwhile something else took that port
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", first or 0))
+            squatter.listen()
+            moved = server.ensure_started().port
+            assert moved != first
+            _seconds_until_ok(base)  # the pools follow the server to its new port
+
+
+def test_a_run_cut_off_by_the_restart_is_closed_once_the_database_is_back(
+    own_server: EmbeddedPostgres,
+) -> None:
+    server, home = own_server, own_server.home
+    with FakeModelServer() as model:
+        model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
+        settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
+        with serve(create_app(settings, resolve_target(settings))) as base:
+            received = []
+            with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
+                for event in parse_sse(response.iter_lines()):
+                    received.append(event)
+                    if event.event == "content_delta" and server.status().running:
+                        server.stop()
+            run_id = received[0].data["run_id"]  # type: ignore[index]
+            server.ensure_started()
+            started = time.monotonic()
+            while time.monotonic() - started < 10:
+                run = httpx.get(f"{base}/v1/runs/{run_id}", timeout=5)
+                if run.status_code == 200 and run.json()["status"] != "running":
+                    break
+                time.sleep(0.2)
+    assert run.status_code == 200, run.text
+    assert run.json()["status"] in ("failed", "interrupted")  # closed, not left `running`
