@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from db.knowledge.problems import Document
 from db.knowledge.queries import ValidatedQuery
+from db.knowledge.search_terms import table_search_terms
 
 
 def table_document(value: dict[str, Any], file: str, line: int) -> Document:
@@ -28,6 +29,7 @@ def table_document(value: dict[str, Any], file: str, line: int) -> Document:
     )
     metadata = {"columns": [c["name"] for c in columns], "file": file}
     summary = " ".join([value["table_description"].strip(), *value.get("use_cases", [])])
+    summary = f"{summary}\n{table_search_terms(value)}".strip()
     return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line, summary)
 
 
