@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     embedding_dimensions: int = Field(default=1536, ge=8, le=16_000)
     knowledge_path: Path = Path("knowledge")
     search_ef_search: int = Field(default=40, ge=10, le=1000)
+    draft_sample_rows: int = Field(default=100_000, ge=100, le=100_000_000)
+    draft_statement_timeout_ms: int = Field(default=60_000, ge=100, le=3_600_000)
+    draft_exclude_columns: str = ""
 
     # --- REST API and auth ---------------------------------------------------------------------
     jwt_secret: SecretStr | None = None

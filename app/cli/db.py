@@ -8,7 +8,7 @@ import typer
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
 from db.embedded import EmbeddedPostgres
-from db.engines import libpq_url, resolve_target
+from db.engines import DatabaseTarget, libpq_url, resolve_target
 from db.loader import LoadError, load_file
 
 group = typer.Typer(help="Initialise, inspect, stop and load the database.", no_args_is_help=True)
@@ -84,3 +84,16 @@ def load(
             fail(str(exc))
         ready_target(s)  # re-grant SELECT on whatever the load created
     typer.echo(report)
+    typer.echo(_refresh_profiles(target))
+
+
+def _refresh_profiles(target: DatabaseTarget) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.cli.drafting import refresh_after_load
+
+    try:
+        done = refresh_after_load(target)
+    except SQLAlchemyError as exc:  # the data is loaded; a stale profile is no reason to fail
+        return f"warning: profiles not refreshed: {exc}"
+    return f"{done}; they reach the agents with the next `dash knowledge load` (or the nightly refresh)"

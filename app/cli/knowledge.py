@@ -1,4 +1,4 @@
-"""`dash knowledge load|validate|search`: check, load and query the curated knowledge."""
+"""`dash knowledge load|validate|search|draft`: check, load, query and draft the curated knowledge."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from app.cli.common import fail, friendly_errors, ready_target, settings
 from db.embeddings import EmbedderError, make_embedder
-from db.knowledge.loader import load_knowledge, validate_knowledge
+from db.knowledge.loader import load_knowledge
 from db.knowledge.problems import KINDS, KnowledgeInvalid
 from db.knowledge.search import search as run_search
 from db.knowledge.vectors import EmbedderMismatch, check_embedder
@@ -31,14 +31,20 @@ def register(cli: typer.Typer) -> None:
 
 @group.command("validate")
 def validate(path: PathOption = None) -> None:
-    """Check every knowledge file without loading; exit 1 listing file, line and field of each problem."""
+    """Check every knowledge file without loading; exit 1 listing file, line and field of each problem.
+
+    Warnings (undescribed columns, descriptions a model drafted) are listed too but do not fail.
+    """
+    from db.knowledge.files import read_knowledge
+
     root = path or settings().knowledge_path
-    problems = validate_knowledge(root)
-    for problem in problems:
+    knowledge = read_knowledge(root)
+    for problem in knowledge.warnings + knowledge.problems:
         typer.echo(str(problem), err=True)
-    if problems:
-        fail(f"{len(problems)} problem(s) in {root}")
-    typer.echo(f"{root}: all knowledge files are valid")
+    if knowledge.problems:
+        fail(f"{len(knowledge.problems)} problem(s) in {root}")
+    warned = f" ({len(knowledge.warnings)} warning(s) to review)" if knowledge.warnings else ""
+    typer.echo(f"{root}: all knowledge files are valid{warned}")
 
 
 @group.command("load")
@@ -107,3 +113,24 @@ def search(
         typer.echo(f"{hit.score:.4f}  {hit.kind:<8} {hit.name}\n          {hit.snippet}")
     if not hits:
         typer.echo("no results (is the knowledge loaded? `dash knowledge load`)")
+
+
+@group.command("draft")
+def draft(
+    schema: Annotated[
+        list[str] | None,
+        typer.Option("--schema", help="Schemas to profile (repeatable; default: public and dash)."),
+    ] = None,
+    table: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="Only these tables or views (repeatable; name or schema.name)."),
+    ] = None,
+    path: PathOption = None,
+    describe: Annotated[
+        bool, typer.Option("--describe", help="Ask the configured model to propose missing descriptions.")
+    ] = False,
+) -> None:
+    """Profile the live tables and views; write or refresh one table file each (human text is kept)."""
+    from app.cli.drafting import run_draft  # the profiler and model client load only for this command
+
+    raise typer.Exit(run_draft(schema or [], table or [], path, describe=describe))

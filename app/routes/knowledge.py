@@ -1,4 +1,5 @@
-"""`/v1/knowledge`: search what the agents retrieve (analyst), validate the files, reload them (admin)."""
+"""`/v1/knowledge`: search what the agents retrieve (analyst), validate the files, reload and draft them
+(admin)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from agents.describe import make_describer
 from app.deps import Admin, Analyst, EnginesDep, SettingsDep
-from app.errors import InvalidInput, ServiceUnavailable
+from app.errors import Conflict, InvalidInput, ModelNotConfigured, ServiceUnavailable
 from app.routes.models import documented_errors
 from db.embeddings import Embedder, EmbedderError
-from db.knowledge.loader import LoadReport, load_knowledge, validate_knowledge
+from db.knowledge.draft import draft_knowledge
+from db.knowledge.files import read_knowledge
+from db.knowledge.loader import LoadReport, load_knowledge
 from db.knowledge.problems import KINDS, KnowledgeInvalid, Problem
+from db.knowledge.profile import ProfileOptions
+from db.knowledge.profile_store import refresh_profiles
 from db.knowledge.search import search
 from db.knowledge.vectors import EmbedderMismatch
 
@@ -39,6 +45,38 @@ class ProblemOut(BaseModel):
 class Validation(BaseModel):
     valid: bool
     problems: list[ProblemOut]
+    warnings: list[ProblemOut] = Field(
+        default_factory=list,
+        description="Worth a person's review (undescribed columns, drafted text); not errors.",
+    )
+
+
+class DraftRequest(BaseModel):
+    schemas: list[str] = Field(default=["public", "dash"], min_length=1, max_length=50)
+    tables: list[str] = Field(
+        default_factory=list, max_length=1000, description="Only these (name or schema.name)."
+    )
+    describe: bool = Field(
+        default=False, description="Ask the configured model to propose missing descriptions."
+    )
+    write_files: bool = Field(
+        default=True,
+        description="Write table files to KNOWLEDGE_PATH; false only refreshes the stored profiles.",
+    )
+
+
+class DraftedTable(BaseModel):
+    table: str = Field(examples=["orders"])
+    file: str = Field(examples=["tables/orders.json"])
+    status: str = Field(examples=["written"], description="written, refreshed, unchanged, failed or skipped")
+    added: list[str] = Field(description="Columns added to the file")
+    dropped: list[str] = Field(description="Columns in the file that the table no longer has")
+    message: str
+
+
+class DraftResult(BaseModel):
+    tables: list[DraftedTable]
+    summary: str
 
 
 class Reload(BaseModel):
@@ -78,8 +116,11 @@ async def search_knowledge(
 
 @router.post("/validate", summary="Check every knowledge file; lists file, line and field of each problem")
 async def validate(_: Analyst, settings: SettingsDep) -> Validation:
-    problems = await asyncio.to_thread(validate_knowledge, settings.knowledge_path)
-    return Validation(valid=not problems, problems=[_problem(p) for p in problems])
+    knowledge = await asyncio.to_thread(read_knowledge, settings.knowledge_path)
+    problems, warnings = knowledge.problems, knowledge.warnings
+    return Validation(
+        valid=not problems, problems=[_problem(p) for p in problems], warnings=[_problem(p) for p in warnings]
+    )
 
 
 @router.post(
@@ -100,6 +141,51 @@ async def reload(request: Request, _: Admin, engines: EnginesDep, settings: Sett
             detail={"problems": problems},
         ) from exc
     return Reload(**report.__dict__)
+
+
+@router.post(
+    "/draft",
+    summary="Profile the live tables and write or refresh their table files (human text is kept)",
+    responses=documented_errors(e409="The knowledge folder is not writable (send write_files: false)."),
+)
+async def draft(body: DraftRequest, _: Admin, engines: EnginesDep, settings: SettingsDep) -> DraftResult:
+    if body.describe and not settings.model_configured:
+        raise ModelNotConfigured()
+    options = ProfileOptions.from_settings(settings)
+    if not body.write_files:
+        profiles = await asyncio.to_thread(
+            refresh_profiles, engines.analyst, engines.service, options, body.schemas, body.tables
+        )
+        rows = [_profiled(p.name, p.error) for p in profiles]
+        return DraftResult(tables=rows, summary=f"{len(rows)} profile(s) refreshed; no file written")
+    describer = make_describer(settings) if body.describe else None
+    try:
+        report = await asyncio.to_thread(
+            draft_knowledge,
+            engines.analyst,
+            settings.knowledge_path,
+            schemas=body.schemas,
+            tables=body.tables,
+            options=options,
+            describe=describer,
+            store=engines.service,
+        )
+    except OSError as exc:
+        raise Conflict(
+            f"Cannot write the knowledge folder {settings.knowledge_path}: {exc.strerror or exc}. "
+            "Send write_files: false to refresh only the profiles the agents see.",
+            detail={"settings": ["KNOWLEDGE_PATH"]},
+        ) from exc
+    tables = [
+        DraftedTable(**{**t.__dict__, "added": list(t.added), "dropped": list(t.dropped)})
+        for t in report.tables
+    ]
+    return DraftResult(tables=tables, summary=report.summary())
+
+
+def _profiled(name: str, error: str | None) -> DraftedTable:
+    status, message = ("failed", error) if error else ("refreshed", "profile stored")
+    return DraftedTable(table=name, file="", status=status, added=[], dropped=[], message=message)
 
 
 def embedder_of(request: Request) -> Embedder:

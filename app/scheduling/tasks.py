@@ -1,6 +1,6 @@
 """The three scheduled tasks. Each takes the schedule and returns a `TaskResult`; raising fails the run.
 
-`knowledge_refresh` reloads the knowledge files, `ask` puts a question to the agent team as a
+`knowledge_refresh` re-profiles the tables and reloads the knowledge files, `ask` puts a question to the agent team as a
 given user, `sql_check` runs a guarded analyst query and alerts when its condition holds.
 """
 
@@ -20,6 +20,8 @@ from app.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
 from db.knowledge.loader import load_knowledge
+from db.knowledge.profile import ProfileOptions
+from db.knowledge.profile_store import refresh_profiles
 from db.sql_exec import SqlContext, SqlLimits, run_sql
 from db.store import Store
 
@@ -61,9 +63,14 @@ class TaskEnv:
 
 
 async def knowledge_refresh(env: TaskEnv, schedule: Schedule) -> TaskResult:
+    """Measure the tables again (ai.table_profiles), then reload the files: documents carry the new profiles."""
     path = env.settings.knowledge_path
+    options = ProfileOptions.from_settings(env.settings)
+    profiles = await asyncio.to_thread(refresh_profiles, env.engines.analyst, env.engines.service, options)
     report = await asyncio.to_thread(load_knowledge, env.engines.service, env.embedder(), path)
-    return TaskResult({"path": str(path), "summary": report.summary()})
+    failed = [p.name for p in profiles if p.error]
+    output = {"path": str(path), "summary": report.summary(), "profiled": len(profiles) - len(failed)}
+    return TaskResult(output | ({"profile_failures": failed} if failed else {}))
 
 
 async def ask_question(env: TaskEnv, schedule: Schedule) -> TaskResult:

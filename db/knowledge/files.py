@@ -9,13 +9,15 @@ knowledge/docs/**/*.md      one document per markdown file
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from db.knowledge.problems import Document, Problem
 from db.knowledge.queries import parse_query_text
 from db.knowledge.render import business_documents, query_document, table_document
+from db.knowledge.review import table_warnings
 from db.knowledge.schema import BUSINESS_SHAPE, TABLE_SHAPE, Checker, parse_json
 
 FOLDERS = ("tables", "business", "queries", "docs")
@@ -26,10 +28,19 @@ class KnowledgeSet:
     documents: list[Document]
     problems: list[Problem]
     files: list[str]
+    warnings: list[Problem] = field(default_factory=list)
 
 
-def read_knowledge(root: Path) -> KnowledgeSet:
-    """Every document under `root`, and every problem; documents are usable only if there are none."""
+Profiles = Mapping[str, dict[str, Any]]
+
+
+def read_knowledge(root: Path, profiles: Profiles | None = None) -> KnowledgeSet:
+    """Every document under `root`, and every problem; documents are usable only if there are none.
+
+    `profiles` (table name -> profile, from ai.table_profiles) replace the profiles written in the
+    table files: they were measured later. Warnings (undescribed columns, drafted descriptions) never
+    stop a load.
+    """
     if not root.is_dir():
         problem = Problem(str(root), 0, "(path)", "knowledge folder not found: set KNOWLEDGE_PATH or --path")
         return KnowledgeSet([], [problem], [])
@@ -44,12 +55,15 @@ def read_knowledge(root: Path) -> KnowledgeSet:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(str(path), 0, "(file)", f"cannot read: {exc}"))
             continue
-        found, wrong = reader(text, display)
+        found, wrong = (
+            reader(text, display, profiles or {}) if reader is read_table else reader(text, display)
+        )
         documents += found
         # Documents keep the path inside the folder (stable anywhere); people get one they can open.
         problems += [replace(p, file=(root / p.file).as_posix()) for p in wrong]
     duplicates = [replace(p, file=(root / p.file).as_posix()) for p in _duplicates(documents)]
-    return KnowledgeSet(documents, problems + duplicates, files)
+    errors = [p for p in problems + duplicates if p.severity == "error"]
+    return KnowledgeSet(documents, errors, files, [p for p in problems if p.severity == "warning"])
 
 
 def _files(root: Path) -> list[tuple[Path, Any]]:
@@ -66,7 +80,10 @@ def _files(root: Path) -> list[tuple[Path, Any]]:
     return found
 
 
-def read_table(text: str, file: str) -> tuple[list[Document], list[Problem]]:
+def read_table(
+    text: str, file: str, profiles: Profiles | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """The table's document and its warnings, or its errors."""
     value, lines, problems = parse_json(text, file)
     if problems:
         return [], problems
@@ -74,7 +91,9 @@ def read_table(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     checker.check(value, TABLE_SHAPE)
     if checker.problems:
         return [], checker.problems
-    return [table_document(value, file, lines.get(("table_name",), 1))], []
+    profile = (profiles or {}).get(value["table_name"].strip(), value.get("profile"))
+    document = table_document(value, file, lines.get(("table_name",), 1), profile)
+    return [document], table_warnings(value, file, lines)
 
 
 def read_business(text: str, file: str) -> tuple[list[Document], list[Problem]]:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, text
 from db.embeddings import Embedder
 from db.knowledge.files import read_knowledge
 from db.knowledge.problems import Document, KnowledgeInvalid, Problem
+from db.knowledge.profile_store import stored_profiles
 from db.knowledge.vectors import (
     create_vector_index,
     drop_vector_index,
@@ -54,8 +55,13 @@ def validate_knowledge(path: Path) -> list[Problem]:
 
 
 def load_knowledge(engine: Engine, embedder: Embedder, path: Path, *, recreate: bool = False) -> LoadReport:
-    """Validate `path`, then upsert its documents; raises KnowledgeInvalid (nothing loaded) on problems."""
-    knowledge = read_knowledge(path)
+    """Validate `path`, then upsert its documents; raises KnowledgeInvalid (nothing loaded) on problems.
+
+    Table documents carry the latest stored profile (ai.table_profiles) where there is one.
+    """
+    with engine.connect() as conn:
+        profiles = stored_profiles(conn)
+    knowledge = read_knowledge(path, profiles)
     if knowledge.problems:
         raise KnowledgeInvalid(knowledge.problems)
     with engine.begin() as conn:

@@ -19,9 +19,13 @@ class Problem:
     line: int
     field: str
     message: str
+    # "warning": worth a person's attention (an undescribed column, a drafted description) but the
+    # file is usable and loads; "error": nothing loads until it is fixed.
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        warning = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {self.field}: {warning}{self.message}"
 
 
 @dataclass(frozen=True)

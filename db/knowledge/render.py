@@ -17,20 +17,98 @@ from db.knowledge.queries import ValidatedQuery
 from db.knowledge.search_terms import table_search_terms
 
 
-def table_document(value: dict[str, Any], file: str, line: int) -> Document:
+def table_document(
+    value: dict[str, Any], file: str, line: int, profile: dict[str, Any] | None = None
+) -> Document:
+    """A table's document; with a profile, keys, joins, value lists and date ranges ride along."""
     name = value["table_name"].strip()
     columns = value["table_columns"]
-    parts = [f"Table {name}: {value['table_description'].strip()}"]
+    description = value["table_description"].strip()
+    measured: dict[str, Any] = profile if isinstance(profile, dict) else {}
+    parts = [f"Table {name}: {description or '(not described yet)'}"]
+    parts += profile_lines(measured)
     parts += _section("Use cases", value.get("use_cases", []))
     parts += _section("Data quality notes", value.get("data_quality_notes", []))
-    parts += ["Columns:"] + [f"- {c['name']} ({c['type']}): {c['description']}" for c in columns]
-    parts += _extras(
-        value, {"table_name", "table_description", "use_cases", "data_quality_notes", "table_columns"}
-    )
+    stats: dict[str, Any] = measured.get("columns") or {}
+    parts += ["Columns:"] + [_column_line(c, stats.get(c["name"])) for c in columns]
+    parts += _extras(value, TABLE_FIELDS)
     metadata = {"columns": [c["name"] for c in columns], "file": file}
-    summary = " ".join([value["table_description"].strip(), *value.get("use_cases", [])])
-    summary = f"{summary}\n{table_search_terms(value)}".strip()
+    # Undescribed (drafted) tables are found by their names, columns and measured values; search only.
+    summary = " ".join([description, *value.get("use_cases", [])]).strip()
+    summary = f"{summary}\n{table_search_terms(value, measured)}".strip()
     return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line, summary)
+
+
+TABLE_FIELDS = {
+    "table_name",
+    "table_description",
+    "use_cases",
+    "data_quality_notes",
+    "table_columns",
+    "profile",
+    "drafted",
+}
+
+
+def profile_lines(profile: dict[str, Any]) -> list[str]:
+    """The measured part, compact: size and freshness, keys, join paths (declared and inferred)."""
+    if not profile:
+        return []
+    lines = [_size_line(profile)]
+    if profile.get("primary_key"):
+        lines.append(f"Primary key: {', '.join(profile['primary_key'])}")
+    joins = [
+        f"{', '.join(fk['columns'])} -> {fk['references']}.{', '.join(fk['ref_columns'])}"
+        for fk in profile.get("foreign_keys", [])
+    ]
+    joins += [
+        f"{j['column']} -> {j['references']}.{j['ref_column']} (inferred from the name)"
+        for j in profile.get("inferred_joins", [])
+    ]
+    if joins:
+        lines.append(f"Joins: {'; '.join(joins)}")
+    return lines
+
+
+def _size_line(profile: dict[str, Any]) -> str:
+    rows = profile.get("rows")
+    count = (
+        "row count unknown"
+        if rows is None
+        else f"{'about ' if profile.get('rows_estimated') else ''}{rows:,} rows"
+    )
+    sampled = (
+        f", statistics from a sample of {profile.get('sample_rows', 0):,} rows"
+        if profile.get("sampled")
+        else ""
+    )
+    kind = profile.get("kind", "table")
+    sql = f", in SQL: {profile['sql_name']}" if profile.get("sql_name") else ""
+    measured = str(profile.get("measured_at", ""))[:10]
+    return f"Profile ({kind}{sql}): {count}{sampled}; measured {measured}"
+
+
+def _column_line(column: dict[str, Any], stats: Any) -> str:
+    head = f"- {column['name']} ({column['type']})"
+    text = f"{head}: {column['description']}" if column["description"].strip() else head
+    facts = _column_facts(stats) if isinstance(stats, dict) else []
+    return f"{text} [{'; '.join(facts)}]" if facts else text
+
+
+def _column_facts(stats: dict[str, Any]) -> list[str]:
+    facts = []
+    if stats.get("values") is not None:
+        facts.append("values: " + ", ".join(_quote(v) for v in stats["values"]))
+    if stats.get("min") is not None:
+        facts.append(f"range {stats['min']} to {stats['max']}")
+    share = stats.get("null_share")
+    if isinstance(share, int | float) and share >= 0.01:
+        facts.append(f"{share:.0%} empty")
+    return facts
+
+
+def _quote(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def business_documents(value: dict[str, Any], file: str, lines: dict[Any, int]) -> list[Document]:

@@ -1,6 +1,6 @@
 """Check parsed JSON against a small declarative shape, reporting file, line and field per problem.
 
-A shape is `str` (a non-empty string), `[shape]` (a list of them), a dict of field -> shape (a field
+A shape is `str` (a non-empty string), `Text` (a string that may be empty), `[shape]` (a list of them), a dict of field -> shape (a field
 ending in "?" is optional; unknown fields are allowed so people can add notes), `dict` (any object),
 or a tuple of alternatives.
 """
@@ -16,13 +16,20 @@ from db.knowledge.problems import Problem
 
 Path_ = tuple[str | int, ...]
 
-COLUMN = {"name": str, "type": str, "description": str}
+
+class Text:
+    """A string that may be empty: a draft leaves descriptions for people to write (a warning)."""
+
+
+COLUMN = {"name": str, "type": str, "description": Text}
 TABLE_SHAPE = {
     "table_name": str,
-    "table_description": str,
+    "table_description": Text,
     "use_cases?": [str],
     "data_quality_notes?": [str],
     "table_columns": [COLUMN],
+    "profile?": dict,  # measured by `dash knowledge draft` (db/knowledge/profile.py), never by hand
+    "drafted?": [str],  # fields a model proposed, awaiting a person's review
 }
 METRIC = {"name": str, "definition": str, "table?": (str, [str]), "calculation?": str}
 GOTCHA = {"issue": str, "tables_affected?": ([str], str), "solution": str}
@@ -93,6 +100,9 @@ class Checker:
             self._check_any(value, shape, path)
         elif shape is str:
             self._check_str(value, path)
+        elif shape is Text:
+            if not isinstance(value, str):
+                self.fail(path, f"must be a string, got {_type(value)}")
         elif shape is dict:
             if not isinstance(value, dict):
                 self.fail(path, f"must be an object, got {_type(value)}")
@@ -136,7 +146,7 @@ class Checker:
 
 
 def _describe(shape: Any) -> str:
-    if shape is str:
+    if shape is str or shape is Text:
         return "a string"
     if isinstance(shape, list):
         return f"a list of {_describe(shape[0]).removeprefix('a ').removeprefix('an ')}s"

@@ -81,13 +81,13 @@ def name_words(name: str) -> list[str]:
     return [part for w in words for part in (w, *ABBREVIATIONS.get(w, "").split()) if part]
 
 
-def table_search_terms(value: dict[str, Any]) -> str:
-    """Name words, column words and measured values of a table file, each word once, in order."""
+def table_search_terms(value: dict[str, Any], profile: dict[str, Any] | None = None) -> str:
+    """Name words, column words and measured values (of `profile`) of a table, each word once, in order."""
     columns = [c.get("name", "") for c in value.get("table_columns", [])]
     parts = [
         " ".join(name_words(value.get("table_name", ""))),
         "columns: " + ", ".join(" ".join(name_words(c)) for c in columns),
-        "values: " + ", ".join(_values(value.get("profile"))),
+        "values: " + ", ".join(_values(profile)),
     ]
     return "\n".join(_unique_words(p) for p in parts)
 

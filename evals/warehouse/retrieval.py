@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from db.embeddings import Embedder
 from db.engines import DatabaseTarget
+from db.knowledge.draft import draft_knowledge
 from db.knowledge.loader import load_knowledge
 from db.knowledge.search import Mode, search
 from evals.ranking import Case, CaseResult, check_unique, scoreboard
@@ -55,7 +56,15 @@ def run_warehouse(
 
 
 def draft(target: DatabaseTarget, folder: Path) -> None:
-    raise NotImplementedError
+    """Document the warehouse as a new user would: `dash knowledge draft`, as the analyst role."""
+    analyst = create_engine(target.analyst_url)
+    try:
+        report = draft_knowledge(analyst, folder, schemas=("public",))
+    finally:
+        analyst.dispose()
+    failed = [t.line() for t in report.tables if t.status not in {"written", "refreshed", "unchanged"}]
+    if failed:
+        raise RuntimeError("drafting the warehouse failed:\n" + "\n".join(failed))
 
 
 def _ranked(engine: Engine, embedder: Embedder, question: str, mode: Mode) -> tuple[tuple[str, str], ...]:

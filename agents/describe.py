@@ -1,0 +1,115 @@
+"""`dash knowledge draft --describe`: ask the model to propose descriptions a person then reviews.
+
+Only empty descriptions are filled, and every filled one is listed under `drafted` (`table_description`,
+`table_columns.<name>.description`) so `dash knowledge validate` keeps pointing at it until a person
+has read it and taken it off the list. The model sees the table's name, columns, types and profile
+facts (value lists, ranges); personal-data columns have no values in a profile to begin with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+import openai
+
+from agents.model import Backoff, create_model_client, failure, is_retryable
+from app.settings import Settings
+
+Describe = Callable[[dict[str, Any]], dict[str, Any]]
+INSTRUCTIONS = (
+    "You document database tables for analysts. Given a table, its columns and measured facts, propose"
+    " a one- or two-sentence description of what one row is and what the table is for, and a short"
+    " description of each listed column. Do not invent business rules you cannot see. Answer with JSON"
+    ' only: {"table_description": "...", "columns": {"<column>": "..."}}.'
+)
+
+
+def make_describer(settings: Settings) -> Describe:
+    """A function that fills a table file's empty descriptions with the model's proposals."""
+
+    def describe(value: dict[str, Any]) -> dict[str, Any]:
+        missing = undescribed(value)
+        if not missing:
+            return value
+        answer = asyncio.run(_ask(settings, describe_prompt(value, missing)))
+        return apply_proposals(value, parse_proposals(answer))
+
+    return describe
+
+
+def undescribed(value: dict[str, Any]) -> list[str]:
+    """Field paths still empty: `table_description`, `table_columns.<name>.description`."""
+    paths = [] if value.get("table_description", "").strip() else ["table_description"]
+    paths += [
+        f"table_columns.{c['name']}.description"
+        for c in value.get("table_columns", [])
+        if not str(c.get("description", "")).strip()
+    ]
+    return paths
+
+
+def describe_prompt(value: dict[str, Any], missing: list[str]) -> str:
+    stats = (value.get("profile") or {}).get("columns", {})
+    lines = [f"Table: {value['table_name']}"]
+    if value.get("table_description", "").strip():
+        lines.append(f"Description (keep): {value['table_description']}")
+    for column in value.get("table_columns", []):
+        facts = {k: v for k, v in (stats.get(column["name"]) or {}).items() if k in ("values", "min", "max")}
+        lines.append(f"- {column['name']} ({column['type']}) {json.dumps(facts) if facts else ''}".rstrip())
+    lines.append("Describe: " + ", ".join(missing))
+    return "\n".join(lines)
+
+
+async def _ask(settings: Settings, prompt: str) -> str:
+    client = create_model_client(settings)
+    messages: Any = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt}]
+    rng, backoff, attempts = random.Random(), Backoff(), settings.model_max_retries + 1
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                reply = await client.chat.completions.create(model=settings.dash_model, messages=messages)
+                return reply.choices[0].message.content or ""
+            except openai.OpenAIError as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise failure(exc, attempts=attempt, model=settings.dash_model) from exc
+                await asyncio.sleep(backoff.delay(attempt, exc, rng))
+    finally:
+        await client.close()
+    return ""
+
+
+def parse_proposals(answer: str) -> dict[str, Any]:
+    """The JSON object in the model's answer (it may wrap it in prose or a code fence); {} if none."""
+    match = re.search(r"\{.*\}", answer, flags=re.DOTALL)
+    if not match:
+        return {}
+    try:
+        found = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def apply_proposals(value: dict[str, Any], proposals: dict[str, Any]) -> dict[str, Any]:
+    """Fill only empty fields, recording each under `drafted`; what people wrote is never touched."""
+    out = {**value, "table_columns": [dict(c) for c in value.get("table_columns", [])]}
+    drafted = list(value.get("drafted", []))
+    table = proposals.get("table_description")
+    if isinstance(table, str) and table.strip() and not out.get("table_description", "").strip():
+        out["table_description"] = table.strip()
+        drafted.append("table_description")
+    found = proposals.get("columns")
+    columns: dict[str, Any] = found if isinstance(found, dict) else {}
+    for column in out["table_columns"]:
+        proposal = columns.get(column["name"])
+        if isinstance(proposal, str) and proposal.strip() and not str(column.get("description", "")).strip():
+            column["description"] = proposal.strip()
+            drafted.append(f"table_columns.{column['name']}.description")
+    if drafted:
+        out["drafted"] = list(dict.fromkeys(drafted))
+    return out
