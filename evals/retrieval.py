@@ -19,6 +19,7 @@ from db.embeddings import local_embedder
 from db.knowledge.loader import load_knowledge
 from db.knowledge.search import Mode, search
 from evals.database import eval_database
+from evals.question_vectors import QuestionVectors
 from evals.ranking import Case, CaseResult, check_unique, metric_lines, scoreboard
 from evals.warehouse.retrieval import run_warehouse
 
@@ -46,8 +47,9 @@ def run(verbose: bool = False, knowledge: Path = KNOWLEDGE) -> dict[str, Any]:
         engine = create_engine(target.service_url)
         try:
             load_knowledge(engine, embedder, knowledge)
+            questions = QuestionVectors(embedder, [c.question for c in cases])
             results = {
-                mode: [CaseResult(c, mode, _ranked(engine, embedder, c.question, mode)) for c in cases]
+                mode: [CaseResult(c, mode, _ranked(engine, questions, c.question, mode)) for c in cases]
                 for mode in MODES
             }
             warehouse = run_warehouse(target, engine, embedder, verbose)

@@ -21,6 +21,7 @@ from db.engines import DatabaseTarget
 from db.knowledge.draft import draft_knowledge
 from db.knowledge.loader import load_knowledge
 from db.knowledge.search import Mode, search
+from evals.question_vectors import QuestionVectors
 from evals.ranking import Case, CaseResult, check_unique, scoreboard
 from evals.warehouse.generate import DOMAINS, create_warehouse
 
@@ -47,8 +48,9 @@ def run_warehouse(
         draft(target, Path(folder))
         load_knowledge(engine, embedder, Path(folder))
     cases = load_cases()
+    questions = QuestionVectors(embedder, [c.question for c in cases])
     results = {
-        mode: [CaseResult(c, mode, _ranked(engine, embedder, c.question, mode)) for c in cases]
+        mode: [CaseResult(c, mode, _ranked(engine, questions, c.question, mode)) for c in cases]
         for mode in MODES
     }
     report = scoreboard(results, THRESHOLDS, verbose)  # type: ignore[arg-type]
