@@ -13,10 +13,11 @@ from sqlalchemy import create_engine
 
 from app.cli.common import friendly_errors, ready_target, settings
 from app.errors import DashError
-from db.engines import DatabaseTarget
+from app.settings import Settings
+from db.engines import DatabaseTarget, Engines
 from db.knowledge.draft import draft_knowledge
 from db.knowledge.profile import DEFAULT_SCHEMAS, ProfileOptions
-from db.knowledge.profile_store import refresh_profiles
+from db.knowledge.profile_store import refresh_profiles, stored_profiles
 
 
 def run_draft(schemas: list[str], tables: list[str], path: Path | None, *, describe: bool) -> int:
@@ -26,6 +27,10 @@ def run_draft(schemas: list[str], tables: list[str], path: Path | None, *, descr
     describer = None
     if describe:
         from agents.describe import make_describer
+
+        if not s.model_configured:
+            typer.echo("error: --describe needs a model: set OPENAI_API_KEY (or OPENAI_BASE_URL)", err=True)
+            return 1
 
         describer = make_describer(s)
     with friendly_errors():
@@ -53,6 +58,15 @@ def run_draft(schemas: list[str], tables: list[str], path: Path | None, *, descr
     if not report.tables:
         typer.echo("nothing to draft: no table or view found (check --schema/--table)", err=True)
     return 1 if report.count("failed") or not report.tables else 0
+
+
+def profile_if_never(engines: Engines, s: Settings) -> str:
+    """`dash up`: measure the tables once if nothing was ever profiled (a new database, the sample)."""
+    with engines.service.connect() as conn:
+        if stored_profiles(conn):
+            return "table profiles: stored (refreshed by `dash db load` and nightly)"
+    profiles = refresh_profiles(engines.analyst, engines.service, ProfileOptions.from_settings(s))
+    return f"table profiles: measured {len(profiles)} table(s)"
 
 
 def refresh_after_load(target: DatabaseTarget) -> str:

@@ -27,6 +27,9 @@ def _prepare(s: Settings, target: DatabaseTarget, knowledge: bool) -> None:
     try:
         embedder = start_checks(s, engines)
         if knowledge:  # unchanged files cost a hash comparison, not an embedding
+            from app.cli.drafting import profile_if_never
+
+            typer.echo(profile_if_never(engines, s))
             report = load_knowledge(engines.service, embedder, Path(s.knowledge_path))
             typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
     finally:

@@ -146,7 +146,11 @@ async def reload(request: Request, _: Admin, engines: EnginesDep, settings: Sett
 @router.post(
     "/draft",
     summary="Profile the live tables and write or refresh their table files (human text is kept)",
-    responses=documented_errors(e409="The knowledge folder is not writable (send write_files: false)."),
+    responses=documented_errors(
+        e409="The knowledge folder is not writable (send write_files: false).",
+        e502="describe: the model call failed.",
+        e503="describe: no model is configured (`model_not_configured`), or the database is unreachable.",
+    ),
 )
 async def draft(body: DraftRequest, _: Admin, engines: EnginesDep, settings: SettingsDep) -> DraftResult:
     if body.describe and not settings.model_configured:

@@ -38,9 +38,9 @@ class TableOutcome:
     message: str = ""
 
     def line(self) -> str:
-        notes = [f"+{', '.join(self.added)}" if self.added else "", self.message]
+        notes = [f"new columns: {', '.join(self.added)}" if self.added else "", self.message]
         if self.dropped:
-            notes.append(f"no longer in the table: {', '.join(self.dropped)} (remove them from the file)")
+            notes.append(f"no longer in the table, remove from the file: {', '.join(self.dropped)}")
         detail = "; ".join(n for n in notes if n)
         return f"{self.status:<10} {self.table} -> {self.file}" + (f" ({detail})" if detail else "")
 
@@ -55,9 +55,6 @@ class DraftReport:
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s}" for s in ("written", "refreshed", "unchanged", "failed", "skipped")]
         return f"{len(self.tables)} table(s): " + ", ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"tables": [t.__dict__ for t in self.tables], "summary": self.summary()}
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,7 @@ def merge_table(current: dict[str, Any] | None, name: str, profile: dict[str, An
             "use_cases": [],
             "data_quality_notes": [],
         }
-        return Merge({**value, "table_columns": columns, "profile": profile}, True, tuple(measured), ())
+        return Merge({**value, "table_columns": columns, "profile": profile}, True, (), ())
     known = [c.get("name") for c in current["table_columns"]]
     added = tuple(c for c in measured if c not in known)
     dropped = tuple(c for c in known if isinstance(c, str) and c not in measured)

@@ -38,7 +38,7 @@ def read_knowledge(root: Path, profiles: Profiles | None = None) -> KnowledgeSet
     """Every document under `root`, and every problem; documents are usable only if there are none.
 
     `profiles` (table name -> profile, from ai.table_profiles) replace the profiles written in the
-    table files: they were measured later. Warnings (undescribed columns, drafted descriptions) never
+    table files when they were measured later (they usually are: refreshed nightly). Warnings (undescribed columns, drafted descriptions) never
     stop a load.
     """
     if not root.is_dir():
@@ -91,9 +91,16 @@ def read_table(
     checker.check(value, TABLE_SHAPE)
     if checker.problems:
         return [], checker.problems
-    profile = (profiles or {}).get(value["table_name"].strip(), value.get("profile"))
+    profile = fresher((profiles or {}).get(value["table_name"].strip()), value.get("profile"))
     document = table_document(value, file, lines.get(("table_name",), 1), profile)
     return [document], table_warnings(value, file, lines)
+
+
+def fresher(stored: Any, written: Any) -> Any:
+    """The later of the stored and the written profile (ISO timestamps in UTC compare as text)."""
+    if not isinstance(stored, dict) or not isinstance(written, dict):
+        return stored if isinstance(stored, dict) else written
+    return stored if str(stored.get("measured_at", "")) >= str(written.get("measured_at", "")) else written
 
 
 def read_business(text: str, file: str) -> tuple[list[Document], list[Problem]]:

@@ -25,7 +25,7 @@ def table_document(
     columns = value["table_columns"]
     description = value["table_description"].strip()
     measured: dict[str, Any] = profile if isinstance(profile, dict) else {}
-    parts = [f"Table {name}: {description or '(not described yet)'}"]
+    parts = [f"Table {name}: {description or _undescribed(columns)}"]
     parts += profile_lines(measured)
     parts += _section("Use cases", value.get("use_cases", []))
     parts += _section("Data quality notes", value.get("data_quality_notes", []))
@@ -37,6 +37,13 @@ def table_document(
     summary = " ".join([description, *value.get("use_cases", [])]).strip()
     summary = f"{summary}\n{table_search_terms(value, measured)}".strip()
     return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line, summary)
+
+
+def _undescribed(columns: list[dict[str, Any]], shown: int = 8) -> str:
+    # The first line is the table's entry in every prompt's table list: name its columns meanwhile.
+    names = [c["name"] for c in columns]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"(not described yet) columns {', '.join(names[:shown])}{more}"
 
 
 TABLE_FIELDS = {

@@ -138,7 +138,7 @@ def test_an_edited_description_survives_a_redraft_and_schema_changes_are_reporte
         engine.dispose()
     (outcome,) = report.tables
     assert (outcome.status, outcome.added, outcome.dropped) == ("refreshed", ("tier",), ("country",))
-    assert "no longer in the table: country" in outcome.line()
+    assert "new columns: tier; no longer in the table, remove from the file: country" in outcome.line()
     value = json.loads(file.read_text())
     assert value["table_description"] == "One row per company that signed up."
     assert value["table_columns"][1]["description"] == "Legal name of the company."
