@@ -84,12 +84,14 @@ def name_words(name: str) -> list[str]:
 def table_search_terms(value: dict[str, Any], profile: dict[str, Any] | None = None) -> str:
     """Name words, column words and measured values (of `profile`) of a table, each word once, in order."""
     columns = [c.get("name", "") for c in value.get("table_columns", [])]
+    words = [" ".join(name_words(c)) for c in columns]
+    values = _values(profile)
     parts = [
         " ".join(name_words(value.get("table_name", ""))),
-        "columns: " + ", ".join(" ".join(name_words(c)) for c in columns),
-        "values: " + ", ".join(_values(profile)),
+        "columns: " + ", ".join(words) if words else "",
+        "values: " + ", ".join(values) if values else "",
     ]
-    return "\n".join(_unique_words(p) for p in parts)
+    return "\n".join(_unique_words(p) for p in parts if p)
 
 
 def _values(profile: Any) -> list[str]:
