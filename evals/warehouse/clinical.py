@@ -5,7 +5,7 @@ TABLES = {
     " insurance_plan=commercial|medicare|medicaid|self_pay, zip_code code",
     "clin_dept": "dept_id pk, dept_name=cardiology|oncology|pediatrics|orthopedics|emergency|neurology,"
     " floor int, bed_count int",
-    "adt_encounter": "encounter_id pk, patient_id >patients, dept_id >clin_dept, admit_ts ts, discharge_ts ts,"
+    "adt_encounter": "encounter_id pk, patient_id >patients, dept_id >clin_dept, admit_ts ts, discharge_ts ts?,"
     " encounter_type=inpatient|outpatient|emergency|observation,"
     " discharge_disposition=home|skilled_nursing|rehab|expired|against_medical_advice",
     "clin_provider": "provider_id pk, npi code, dept_id >clin_dept,"
@@ -41,7 +41,7 @@ TABLES = {
     "qual_readmission": "readmit_id pk, index_encounter_id >adt_encounter, readmit_encounter_id >adt_encounter,"
     " days_between int, planned bool",
     "or_case": "or_case_id pk, encounter_id >adt_encounter, surgeon_id >clin_provider, or_room=OR1|OR2|OR3|OR4,"
-    " sched_start_ts ts, incision_ts ts, close_ts ts, asa_class int, case_status=completed|cancelled|delayed",
+    " sched_start_ts ts, incision_ts ts, close_ts ts?, asa_class int, case_status=completed|cancelled|delayed",
     "inf_ctrl_event": "event_id pk, encounter_id >adt_encounter, organism=MRSA|C_diff|VRE|E_coli,"
     " infection_type=CLABSI|CAUTI|SSI|VAP, detected_dt date",
     "pt_survey": "survey_id pk, encounter_id >adt_encounter, hcahps_score int, would_recommend bool,"

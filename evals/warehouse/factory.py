@@ -8,7 +8,7 @@ TABLES = {
     " uom=ea|kg|m|l, std_cost num",
     "mfg_bom": "bom_id pk, parent_item_id >mfg_item, child_item_id >mfg_item, qty_per num",
     "mes_work_order": "wo_id pk, item_id >mfg_item, line_id >mfg_line, planned_qty int, completed_qty int,"
-    " scrapped_qty int, wo_status=completed|in_progress|released|closed, sched_start_dt date, actual_end_dt date",
+    " scrapped_qty int, wo_status=completed|in_progress|released|closed, sched_start_dt date, actual_end_dt date?",
     "mes_downtime": "downtime_id pk, line_id >mfg_line, start_ts ts, end_ts ts,"
     " reason_code=changeover|breakdown|material_shortage|no_operator|planned_maint, minutes int",
     "mes_machine": "machine_id pk, line_id >mfg_line, machine_type=cnc|press|robot|conveyor|oven,"
@@ -22,7 +22,7 @@ TABLES = {
     " defect_code=scratch|dent|porosity|misalignment|dimensional, severity=minor|major|critical, qty int",
     "proc_supplier": "supplier_id pk, supplier_code code, country=US|MX|CN|DE|VN,"
     " supplier_tier=preferred|strategic|approved|probation, lead_time_days int",
-    "qa_ncr": "ncr_id pk, item_id >mfg_item, supplier_id >proc_supplier, opened_dt date, closed_dt date,"
+    "qa_ncr": "ncr_id pk, item_id >mfg_item, supplier_id >proc_supplier, opened_dt date, closed_dt date?,"
     " root_cause=material|method|machine|man|measurement, capa_required bool",
     "proc_po_header": "po_id pk, supplier_id >proc_supplier, po_dt date,"
     " po_status=received|open|partially_received|cancelled, currency=USD|EUR|CNY, total_amt num",

@@ -9,7 +9,7 @@ TABLES = {
     " hire_date date, driver_status=active|suspended|terminated",
     "fl_fuel_txn": "fuel_txn_id pk, vehicle_id >fl_vehicle, driver_id >fl_driver, txn_ts ts, gallons num,"
     " price_per_gal num, fuel_type=diesel|gasoline|def, station_brand=pilot|loves|ta|shell",
-    "fl_maint_wo": "wo_id pk, vehicle_id >fl_vehicle, opened_dt date, closed_dt date,"
+    "fl_maint_wo": "wo_id pk, vehicle_id >fl_vehicle, opened_dt date, closed_dt date?,"
     " maint_type=preventive|repair|inspection|tires|recall, labor_hours num, parts_cost num,"
     " shop=in_house|dealer|mobile",
     "fl_telematics_ping": "ping_id pk, vehicle_id >fl_vehicle, ping_ts ts, lat num, lon num, speed_mph int,"
@@ -27,7 +27,7 @@ TABLES = {
     "tms_carrier": "carrier_id pk, scac_code code, carrier_type=asset|broker|owner_operator,"
     " safety_rating=satisfactory|conditional|unrated",
     "tms_shipment": "shipment_id pk, shipper_id >tms_shipper, origin_depot_id >fl_depot,"
-    " dest_city=Houston|Memphis|Phoenix|Columbus|Seattle, pickup_dt date, delivery_dt date,"
+    " dest_city=Houston|Memphis|Phoenix|Columbus|Seattle, pickup_dt date, delivery_dt date?,"
     " mode=ftl|ltl|parcel|intermodal, shipment_status=delivered|in_transit|booked|exception, weight_lbs int",
     "tms_load": "load_id pk, shipment_id >tms_shipment, vehicle_id >fl_vehicle, driver_id >fl_driver,"
     " carrier_id ~tms_carrier, dispatched_ts ts, miles int, load_status=delivered|dispatched|planned",

@@ -3,14 +3,15 @@
 Each domain module holds its tables as one spec string per table, a column per comma:
 `name pk` (the key, always first), `name >table` (a declared foreign key), `name ~table` (a join
 key with no constraint, as warehouses often have), `name=a|b|c` (a categorical text column, the
-first value most frequent), or `name TYPE` with TYPE one of code, name, date, ts, num, int, bool.
+first value most frequent), or `name TYPE` with TYPE one of code, name, date, ts, num, int, bool;
+`TYPE?` leaves a quarter of the rows empty (an end that has not happened yet: `term_dt date?`).
 Rows come from `random.Random` seeded per table, so every run builds the same warehouse.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -45,6 +46,7 @@ class Column:
     name: str
     kind: str
     target: str = ""  # the referenced table of a join key
+    nullable: bool = False
     declared: bool = True  # whether the join key has a foreign key constraint
     values: tuple[str, ...] = ()
 
@@ -62,6 +64,8 @@ def parse_column(spec: str) -> Column:
         name, values = spec.split("=", 1)
         return Column(name, "category", values=tuple(values.split("|")))
     name, kind = spec.split()
+    if kind.endswith("?"):
+        return replace(parse_column(f"{name} {kind[:-1]}"), nullable=True)
     if kind[0] in ">~":
         return Column(name, "ref", target=kind[1:], declared=kind[0] == ">")
     if kind not in SQL_TYPES:
@@ -85,6 +89,8 @@ def table_rows(table: Table, seed: int) -> list[tuple[object, ...]]:
 
 def _value(column: Column, i: int, rng: random.Random) -> object:
     day = START + timedelta(days=rng.randrange(DAYS))
+    if column.nullable and rng.random() < 0.25:
+        return None
     makers = {
         "pk": lambda: i,
         "ref": lambda: rng.randint(1, ROWS),

@@ -7,7 +7,7 @@ TABLES = {
     " job_family=engineering|sales|g_and_a|operations, job_level=IC2|IC3|IC4|M1|M2,"
     " flsa_status=exempt|non_exempt",
     "hr_emp": "emp_id pk, first_name name, last_name name, dept_id >hr_dept, job_id >hr_job, mgr_emp_id ~hr_emp,"
-    " hire_dt date, term_dt date, emp_type=full_time|part_time|contractor|intern,"
+    " hire_dt date, term_dt date?, emp_type=full_time|part_time|contractor|intern,"
     " work_location=hq|remote|plant|field",
     "hr_emp_comp": "comp_id pk, emp_id >hr_emp, effective_dt date, base_salary num, currency=USD|EUR|GBP|CAD,"
     " pay_frequency=biweekly|semimonthly|monthly, change_reason=merit|hire|promotion|market_adjustment",
@@ -23,10 +23,10 @@ TABLES = {
     "hr_pto_balance": "balance_id pk, emp_id >hr_emp, as_of_dt date, pto_type=vacation|sick, balance_hours num",
     "hr_perf_review": "review_id pk, emp_id >hr_emp, reviewer_emp_id ~hr_emp, review_cycle=2024H2|2025H1|2025H2,"
     " rating=meets|exceeds|below|far_below, submitted_dt date",
-    "hr_termination": "term_id pk, emp_id >hr_emp, term_dt date,"
+    "hr_termination": "term_id pk, emp_id >hr_emp, term_dt date?,"
     " term_type=voluntary|involuntary|retirement|layoff,"
     " term_reason=better_offer|relocation|performance|restructuring|career_change, regrettable bool",
-    "ats_requisition": "req_id pk, job_id >hr_job, dept_id >hr_dept, opened_dt date, closed_dt date,"
+    "ats_requisition": "req_id pk, job_id >hr_job, dept_id >hr_dept, opened_dt date, closed_dt date?,"
     " req_status=open|filled|cancelled|on_hold, headcount int",
     "ats_candidate": "candidate_id pk, first_name name, last_name name,"
     " source=referral|linkedin|job_board|agency|career_site, applied_dt date",
@@ -38,7 +38,7 @@ TABLES = {
     " coverage_tier=employee|employee_spouse|family, plan_year int, employee_cost num, employer_cost num",
     "hr_training": "training_id pk, emp_id >hr_emp,"
     " course=harassment_prevention|security_awareness|forklift_safety|leadership|code_of_conduct,"
-    " due_dt date, completed_dt date, passed bool",
+    " due_dt date, completed_dt date?, passed bool",
     "hr_timesheet": "timesheet_id pk, emp_id >hr_emp, work_dt date, hours_regular num, hours_overtime num,"
     " project_code code",
     "hr_headcount_snapshot": "snapshot_id pk, snapshot_month date, dept_id >hr_dept, headcount int, open_reqs int",

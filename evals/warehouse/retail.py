@@ -45,7 +45,7 @@ TABLES = {
     "loyalty_points_ledger": "entry_id pk, customer_id >ecom_customer, entry_ts ts, points int,"
     " reason=purchase|review|referral|redemption|expiry",
     "ecom_shipment": "shipment_id pk, order_id >ecom_order, carrier=ups|fedex|usps|dhl, ship_dt date,"
-    " delivered_dt date, shipping_speed=standard|expedited|overnight",
+    " delivered_dt date?, shipping_speed=standard|expedited|overnight",
     "cs_ticket": "ticket_id pk, customer_id >ecom_customer, order_id ~ecom_order, opened_ts ts,"
     " topic=where_is_my_order|refund|damaged_item|account|promo_code, csat int, contact_channel=chat|email|phone",
 }
