@@ -12,15 +12,14 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import Callable
 from typing import Any
 
 import openai
 
 from agents.model import Backoff, create_model_client, failure, is_retryable
 from app.settings import Settings
+from db.knowledge.draft import Describe
 
-Describe = Callable[[dict[str, Any]], dict[str, Any]]
 INSTRUCTIONS = (
     "You document database tables for analysts. Given a table, its columns and measured facts, propose"
     " a one- or two-sentence description of what one row is and what the table is for, and a short"

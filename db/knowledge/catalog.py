@@ -8,7 +8,7 @@ are safe to put into the statistics query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, text
 
@@ -42,7 +42,7 @@ class Relation:
     bytes: int
     columns: tuple[Column, ...] = ()
     primary_key: tuple[str, ...] = ()
-    foreign_keys: tuple[ForeignKey, ...] = field(default=())
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
     def display_name(self) -> str:

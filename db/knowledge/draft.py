@@ -105,7 +105,8 @@ def existing_files(folder: Path) -> dict[str, Path]:
 def _draft_one(
     profile: TableProfile, folder: Path, existing: dict[str, Path], describe: Describe | None
 ) -> TableOutcome:
-    file = existing.get(profile.name) or folder / f"{file_stem(profile.name)}.json"
+    file = existing.get(profile.name) or free_file(folder, profile.name)
+    existing[profile.name] = file
     shown = f"tables/{file.name}"
     if profile.error:
         return TableOutcome(profile.name, shown, "failed", message=f"not profiled: {profile.error}")
@@ -174,6 +175,16 @@ def _write(file: Path, value: dict[str, Any]) -> None:
     temporary = file.with_name(f".{file.name}.tmp")
     temporary.write_text(dumps(value), encoding="utf-8")
     os.replace(temporary, file)
+
+
+def free_file(folder: Path, name: str) -> Path:
+    """A new file for table `name`; `a b` and `a_b` would share a stem, so the second gets `a_b-2`."""
+    stem, number = file_stem(name), 1
+    while True:
+        file = folder / (f"{stem}.json" if number == 1 else f"{stem}-{number}.json")
+        if not file.exists():
+            return file
+        number += 1
 
 
 def file_stem(name: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -159,8 +160,9 @@ def profile_relation(
     try:
         with engine.connect() as conn, conn.begin():
             row = _run_stats(conn, relation, sampling, personal, keys, options.timeout_ms)
-    except DBAPIError as exc:
-        message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    except (DBAPIError, psycopg.Error) as exc:  # a timeout, a view that fails: report, go on
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+        message = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         empty = tuple(ColumnStats(c.name, c.type, personal=c.name in personal) for c in relation.columns)
         return TableProfile(relation, measured_at, None, False, False, 0, joins, empty, message)
     return _assemble(relation, sampling, personal, joins, measured_at, row)

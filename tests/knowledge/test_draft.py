@@ -37,6 +37,8 @@ SELECT jsonb_build_object('n', g), ARRAY['a', 'b'], ARRAY[g, g], (ARRAY['calm', 
        point(g, g), 'x'
 FROM generate_series(1, 50) g;
 CREATE TABLE "MixedCase" ("OrderID" integer PRIMARY KEY, "Status Code" text, "customerId" integer);
+CREATE TABLE "Mixed Case" (n integer);
+CREATE TABLE "Mixed_Case" (m integer);
 INSERT INTO "MixedCase" VALUES (1, 'Open', 5), (2, 'Closed', 6);
 CREATE VIEW oddity_moods AS SELECT state, count(*) AS n FROM oddities GROUP BY state;
 CREATE MATERIALIZED VIEW oddity_days AS SELECT seen_at::date AS day, count(*) AS n FROM oddities GROUP BY 1;
@@ -158,6 +160,8 @@ def test_every_kind_of_relation_and_type_is_drafted_without_error(
     assert "(view," in kinds["oddity_moods"] and "(materialized view," in kinds["oddity_days"]
     assert "(partitioned table," in kinds["events"] and "400 rows" in kinds["events"]
     assert "events_2024" not in kinds  # partitions fold into their parent
+    assert table_file(tmp_path, "Mixed_Case")["table_name"] == "Mixed Case"  # one file per table, always
+    assert table_file(tmp_path, "Mixed_Case-2")["table_name"] == "Mixed_Case"
     mixed = table_file(tmp_path, "MixedCase")
     assert mixed["profile"]["sql_name"] == 'public."MixedCase"'
     assert mixed["profile"]["columns"]["Status Code"]["values"] == ["Closed", "Open"]
@@ -225,3 +229,23 @@ def test_validate_warns_about_undescribed_columns_and_passes(analyst: Engine, tm
     (tmp_path / "tables" / "broken.json").write_text('{"table_name": "x"}')
     broken = CliRunner().invoke(cli, ["knowledge", "validate", "--path", str(tmp_path)])
     assert broken.exit_code == 1 and "missing required field" in broken.output
+
+
+def test_a_relation_that_fails_is_reported_and_the_others_are_drafted(
+    unusual: DatabaseTarget, unusual_engine: Engine, tmp_path: Path
+) -> None:
+    analyst = unusual.analyst.role
+    run_admin(
+        unusual,
+        "CREATE SCHEMA broken; CREATE VIEW broken.boom AS SELECT 1 / (n - n) AS x FROM generate_series(1, 3) n;"
+        f" CREATE TABLE broken.fine (n integer); GRANT USAGE ON SCHEMA broken TO {analyst};"
+        f" GRANT SELECT ON ALL TABLES IN SCHEMA broken TO {analyst}",
+    )
+    report = draft_knowledge(unusual_engine, tmp_path, schemas=["broken"])
+    outcomes = {t.table: t for t in report.tables}
+    assert outcomes["broken.fine"].status == "written"
+    assert (
+        outcomes["broken.boom"].status == "failed" and "division by zero" in outcomes["broken.boom"].message
+    )
+    assert not (tmp_path / "tables" / "broken.boom.json").exists()
+    assert report.summary() == "2 table(s): 1 written, 0 refreshed, 0 unchanged, 1 failed, 0 skipped"
