@@ -17,6 +17,7 @@ from db.knowledge.company import store_company
 from db.knowledge.files import read_knowledge
 from db.knowledge.problems import Document, KnowledgeInvalid, Problem
 from db.knowledge.profile_store import stored_profiles
+from db.knowledge.search_terms import name_words
 from db.knowledge.vectors import (
     create_vector_index,
     drop_vector_index,
@@ -165,5 +166,6 @@ def _params(doc: Document, vector: str) -> dict[str, object]:
 
 
 def search_head(name: str, title: str) -> str:
-    """The words that name a document, weighted highest in full-text search."""
-    return f"{name.replace('_', ' ').replace(':', ' ')} {title}"
+    """The words that name a document, weighted highest in full-text search (abbreviations spelled
+    out: a question says "customer satisfaction" where the name says `csat`)."""
+    return f"{' '.join(name_words(name))} {title}"

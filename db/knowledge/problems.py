@@ -9,6 +9,7 @@ from typing import Any
 
 KINDS = ("table", "query", "business", "view", "doc", "learning")
 DOCUMENT_KINDS = ("table", "query", "business", "view", "doc")
+SEARCH_TEXT_VERSION = 2  # 2: document names indexed with abbreviations spelled out (search_terms)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,18 @@ class Document:
     @property
     def content_hash(self) -> str:
         # Everything that would change what is stored or searched; not where it sits in the file.
+        # SEARCH_TEXT_VERSION too: when the words derived for search change, a load rewrites them.
         payload = json.dumps(
-            [self.kind, self.name, self.title, self.summary, self.content, self.metadata], sort_keys=True
+            [
+                SEARCH_TEXT_VERSION,
+                self.kind,
+                self.name,
+                self.title,
+                self.summary,
+                self.content,
+                self.metadata,
+            ],
+            sort_keys=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from db.knowledge.problems import Document
 from db.knowledge.queries import ValidatedQuery
+from db.knowledge.search_terms import table_search_terms
 
 
 def table_document(
@@ -32,10 +33,9 @@ def table_document(
     parts += ["Columns:"] + [_column_line(c, stats.get(c["name"])) for c in columns]
     parts += _extras(value, TABLE_FIELDS)
     metadata = {"columns": [c["name"] for c in columns], "file": file}
-    # Undescribed (drafted) tables are found by their column names until a person describes them.
-    summary = " ".join([description, *value.get("use_cases", [])]).strip() or "Columns: " + ", ".join(
-        metadata["columns"]
-    )
+    # Undescribed (drafted) tables are found by their names, columns and measured values; search only.
+    summary = " ".join([description, *value.get("use_cases", [])]).strip()
+    summary = f"{summary}\n{table_search_terms(value, measured)}".strip()
     return Document("table", name, f"Table {name}", "\n".join(parts), metadata, file, line, summary)
 
 

@@ -1,0 +1,1 @@
+"""A warehouse of five unrelated businesses for the retrieval eval (see `generate.py`)."""
