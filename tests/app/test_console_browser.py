@@ -135,7 +135,7 @@ def test_a_viewer_sees_no_admin_pages_and_their_apis_answer_403(
     assert not [url for url in tab.requests if "/vendor/" in url], "chart libraries load only with a chart"
     assert tab.errors == []  # the console itself never asked for what a viewer may not see
     statuses = page.evaluate(
-        """async (key) => Promise.all(["/v1/audit", "/schedules", "/v1/learnings"].map(
+        """async (key) => Promise.all(["/v1/audit", "/v1/schedules", "/v1/learnings"].map(
             (p) => fetch(p, {headers: {Authorization: `Bearer ${key}`}}).then((r) => r.status)))""",
         key,
     )

@@ -27,6 +27,7 @@ FOUND_AT = (
     re.compile(r"`(?P<path>/[^\s`]+)`"),
 )
 NOT_ROUTES = {"/tmp", "/v1"}  # a folder and the API's prefix, named in prose
+FOLDERS = ("/root/", "/home/", "/usr/", "/var/", "/tmp/", "/etc/", "/opt/")  # files, not routes
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def mentions(doc: Path) -> list[Mention]:
             for match in pattern.finditer(line):
                 methods = frozenset(re.split(r"[|/]", match.groupdict().get("methods") or ""))
                 for path in _expanded(match["path"]):
-                    if path not in NOT_ROUTES:
+                    if path not in NOT_ROUTES and not path.startswith(FOLDERS):
                         found.append(Mention(f"{doc.name}:{number}", methods - {""}, path))
     return found
 

@@ -39,7 +39,7 @@ def test_a_scheduled_report_stores_its_chart_and_posts_it_as_a_png(db: DatabaseT
         async def test() -> None:
             payload = {"question": "Signups by month", "user_id": "alice", "channel": "#reports"}
             schedule = add(scheduler, "signups", YEARLY, "ask", payload)
-            await scheduler.run_now(schedule)
+            await scheduler.run_now(schedule, "admin")
             done = (await eventually(finished_runs(scheduler, schedule.id)))[0]
             assert done.status == "succeeded", done.error
             [report] = scheduler.store.reports(schedule.id, 10)

@@ -151,7 +151,7 @@ def test_the_nightly_knowledge_refresh_measures_the_tables_again(db: DatabaseTar
 
     async def test() -> None:
         refresh = add(scheduler, "refresh", YEARLY, "knowledge_refresh", {})
-        await scheduler.run_now(refresh)
+        await scheduler.run_now(refresh, "admin")
         (done,) = await eventually(finished_runs(scheduler, refresh.id), timeout_s=240)
         assert done.status == "succeeded", done.error
         assert done.output["profiled"] == 6

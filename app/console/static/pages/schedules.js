@@ -4,10 +4,10 @@ import { h, mount, errorBox, when, recordTable } from "../ui.js";
 import { renderChart } from "../chart.js";
 
 export async function render(main, { me }) {
-  const schedules = await api("/schedules");
+  const schedules = await api("/v1/schedules");
   const detail = h("div.results");
   const name = (s) => h("button.link", { type: "button", onclick: () => showHistory(detail, s) }, s.name);
-  const runNow = (s) => h("button.small", { type: "button", onclick: async () => { await api(`/schedules/${s.id}/run`, { method: "POST" }); showHistory(detail, s); } }, "Run now");
+  const runNow = (s) => h("button.small", { type: "button", onclick: async () => { await api(`/v1/schedules/${s.id}/run`, { method: "POST" }); showHistory(detail, s); } }, "Run now");
   mount(main, h("h1", {}, "Schedules"),
     schedules.length ? recordTable([["Name", name], ["Task", (s) => s.task], ["Cron", (s) => `${s.cron} (${s.timezone})`],
       ["Enabled", (s) => (s.enabled ? "yes" : "no")], ["Next run", (s) => when(s.next_run_at)], ["", runNow]], schedules, "Schedules")
@@ -18,7 +18,7 @@ export async function render(main, { me }) {
 async function showHistory(out, s) {
   mount(out, h("p.muted", {}, "Loading…"));
   try {
-    const [runs, reports] = await Promise.all([api(`/schedules/${s.id}/runs?limit=20`), api(`/schedules/${s.id}/reports?limit=10`)]);
+    const [runs, reports] = await Promise.all([api(`/v1/schedules/${s.id}/runs?limit=20`), api(`/v1/schedules/${s.id}/reports?limit=10`)]);
     mount(out, h("h2", {}, `${s.name}: history`),
       runs.length ? recordTable([["Scheduled for", (r) => when(r.scheduled_for)], ["Trigger", (r) => r.trigger], ["Status", (r) => r.status], ["Error", (r) => r.error || ""]], runs, "Run history") : h("p.muted", {}, "Not run yet."),
       h("h2", {}, "Reports"), reports.length ? reports.map(report) : h("p.muted", {}, "No reports yet."));
@@ -53,7 +53,7 @@ function createForm(me) {
     const body = { name: v("s-name"), cron: v("s-cron"), timezone: v("s-tz"), task: "ask",
       payload: { question: v("s-question"), user_id: me.user_id, ...(v("s-channel") ? { channel: v("s-channel") } : {}) } };
     try {
-      const made = await api("/schedules", { method: "POST", body });
+      const made = await api("/v1/schedules", { method: "POST", body });
       status.className = "ok";
       status.textContent = `Created; next run ${when(made.next_run_at)}.`;
       setTimeout(() => window.dispatchEvent(new HashChangeEvent("hashchange")), 800);
