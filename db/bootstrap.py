@@ -230,27 +230,45 @@ def _agent_ddl_trigger_function(target: DatabaseTarget) -> sql.Composed:
 
 
 def _restrict_builtins(conn: psycopg.Connection, service_role: str) -> None:
-    """Take dangerous built-ins and function-creating languages away from PUBLIC (agents included)."""
+    """Take dangerous built-ins and function-creating languages away from PUBLIC (agents included).
+
+    Only what is not restricted yet is changed: after the first bootstrap this is one catalog read
+    (every `dash` command bootstraps, so its start-up time depends on it).
+    """
     svc = sql.Identifier(service_role)
-    rows = conn.execute(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p"
-        " WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE ANY(%s)",
-        (list(RESTRICTED_FUNCTIONS),),
-    ).fetchall()
+    functions = conn.execute(UNRESTRICTED_FUNCTIONS, (list(RESTRICTED_FUNCTIONS), service_role)).fetchall()
+    languages = conn.execute(UNRESTRICTED_LANGUAGES, (list(TRUSTED_LANGUAGES), service_role)).fetchall()
     statements: list[sql.Composed] = []
-    for (signature,) in rows:  # regprocedure text from the catalog, e.g. pg_advisory_lock(bigint)
+    for (signature,) in functions:  # regprocedure text from the catalog, e.g. pg_advisory_lock(bigint)
         fn = sql.SQL(signature)
         statements += [
             sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(fn),
             sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(fn, svc),
         ]
-    for lang in TRUSTED_LANGUAGES:
+    for (lang,) in languages:
         statements += [
             sql.SQL("REVOKE USAGE ON LANGUAGE {} FROM PUBLIC").format(sql.Identifier(lang)),
             sql.SQL("GRANT USAGE ON LANGUAGE {} TO {}").format(sql.Identifier(lang), svc),
         ]
     for statement in statements:
         _apply_if_permitted(conn, statement)
+
+
+# A NULL ACL means the built-in default, which lets PUBLIC execute (or use the language).
+UNRESTRICTED_FUNCTIONS = """
+SELECT p.oid::regprocedure::text FROM pg_proc p
+WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE ANY(%s)
+  AND (p.proacl IS NULL
+       OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+       OR NOT has_function_privilege(%s, p.oid, 'EXECUTE'))
+"""
+UNRESTRICTED_LANGUAGES = """
+SELECT l.lanname FROM pg_language l
+WHERE l.lanname = ANY(%s)
+  AND (l.lanacl IS NULL
+       OR EXISTS (SELECT 1 FROM aclexplode(l.lanacl) a WHERE a.grantee = 0 AND a.privilege_type = 'USAGE')
+       OR NOT has_language_privilege(%s, l.oid, 'USAGE'))
+"""
 
 
 def _apply_if_permitted(conn: psycopg.Connection, statement: sql.SQL | sql.Composed) -> None:

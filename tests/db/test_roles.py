@@ -188,3 +188,25 @@ def test_engineer_refreshes_concurrently(db: DatabaseTarget) -> None:
         assert conn.execute("SELECT x FROM scratch").fetchone() == (1,)
     err = _refused(db, "analyst", ["BEGIN READ WRITE", "CREATE TEMP TABLE scratch (x int)"])
     assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+
+
+def test_bootstrap_restores_a_builtin_someone_opened_again_and_otherwise_leaves_them(
+    db: DatabaseTarget,
+) -> None:
+    """Built-ins are restricted once; a later bootstrap finds nothing to change (a fast CLI start)
+    unless someone granted one back to PUBLIC, which it then takes away again."""
+    from db.bootstrap import RESTRICTED_FUNCTIONS, UNRESTRICTED_FUNCTIONS, bootstrap
+
+    def unrestricted() -> list[str]:
+        with connect(db, "admin", autocommit=True) as conn:
+            rows = conn.execute(UNRESTRICTED_FUNCTIONS, (list(RESTRICTED_FUNCTIONS), db.service.role))
+            return [row[0] for row in rows]
+
+    assert unrestricted() == []
+    with connect(db, "admin", autocommit=True) as conn:
+        conn.execute("GRANT EXECUTE ON FUNCTION pg_advisory_lock(bigint) TO PUBLIC")
+    assert unrestricted() == ["pg_advisory_lock(bigint)"]
+    bootstrap(db)
+    assert unrestricted() == []
+    with connect(db, "analyst", autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT pg_advisory_lock(1)")
