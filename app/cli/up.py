@@ -34,6 +34,12 @@ def _prepare(s: Settings, target: DatabaseTarget, knowledge: bool) -> None:
             from app.cli.drafting import profile_if_never
 
             typer.echo(profile_if_never(engines, s))
+            if not Path(s.knowledge_path).is_dir():  # a first run on your own data: nothing to load yet
+                typer.echo(
+                    f"knowledge: no folder at {s.knowledge_path} yet; `dash knowledge draft` writes one "
+                    "from your tables (then review, `dash knowledge validate`, `dash knowledge load`)"
+                )
+                return
             report = load_knowledge(engines.service, embedder, Path(s.knowledge_path))
             typer.echo(f"knowledge ({s.knowledge_path}): {report.summary()}")
     finally:

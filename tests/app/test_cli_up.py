@@ -32,7 +32,8 @@ def home() -> Iterator[Path]:
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "OPENAI_", "DB_"))}
-    env.update(DASH_HOME=str(home), KNOWLEDGE_PATH=str(KNOWLEDGE), **extra)
+    env.update(DASH_HOME=str(home), KNOWLEDGE_PATH=str(KNOWLEDGE))
+    env.update(extra)
     return env
 
 
@@ -81,11 +82,14 @@ def test_dash_up_serves_health_with_sample_data_and_stops_cleanly(home: Path) ->
 
 
 def test_sigterm_stops_dash_up_and_its_embedded_server(home: Path) -> None:
-    """Containers and process managers send SIGTERM, not Ctrl-C: the database must stop too."""
+    """Containers and process managers send SIGTERM, not Ctrl-C: the database must stop too.
+
+    Also a first run on one's own data: no sample, and no knowledge folder yet (drafting writes it),
+    which is said, not an error."""
     port = free_port()
     proc = subprocess.Popen(
-        [DASH, "up", "--port", str(port), "--no-sample-data", "--no-knowledge"],
-        env=_env(home),
+        [DASH, "up", "--port", str(port), "--no-sample-data"],
+        env=_env(home, KNOWLEDGE_PATH=str(home / "our-knowledge")),
         cwd=home,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -99,6 +103,7 @@ def test_sigterm_stops_dash_up_and_its_embedded_server(home: Path) -> None:
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     assert "embedded PostgreSQL stopped" in output
+    assert f"knowledge: no folder at {home / 'our-knowledge'} yet; `dash knowledge draft`" in output
     assert not EmbeddedPostgres(home).status().running
     with pytest.raises(OSError):  # nothing listens on its port any more
         socket.create_connection(("127.0.0.1", pg_port or 0), timeout=2).close()
