@@ -38,6 +38,10 @@ def test_an_analyst_lists_tables_and_views_with_their_profiles(
         "ref_columns": ["customer_id"],
         "inferred": False,
     } in subscriptions["joins"]
+    assert (by_name["customers"]["description"], by_name["customers"]["described"]) == (
+        "One row per paying company",
+        True,
+    )
     assert by_name["dash.plan_mix"]["description"] == "Subscriptions per plan"
     assert by_name["invoices"]["rows"] == 4079 and "columns" not in by_name["invoices"]
     detail = customers.json()

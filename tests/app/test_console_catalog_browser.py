@@ -34,6 +34,8 @@ def test_an_analyst_browses_filters_and_opens_a_tables_profile(
         assert rows.all_inner_texts() == [
             "dash.plan_mix\tview\tbuilt by the Engineer\tSubscriptions per plan\t\t2\t"
         ]
+        page.fill("#tfilter", "paying company")
+        assert rows.locator("td:first-child").all_inner_texts() == ["customers"]
         page.fill("#tfilter", "")
         tab.shot("knowledge-tables")
         page.click("section.tables a >> text=subscriptions")

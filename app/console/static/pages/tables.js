@@ -38,7 +38,7 @@ export async function tableDetail(main, name) {
     h(t.described ? "p" : "p.muted", {}, t.description),
     h("dl.facts", {}, fact("Kind", t.kind), fact("From", SOURCE[t.source]), fact("Rows", rows(t) || "—"), fact("Measured", measured),
       fact("Primary key", t.primary_key.join(", ") || "—"), fact("Joins", t.joins.length ? h("ul.joins", {}, t.joins.map(join)) : "—")),
-    h("h2", {}, "Columns"), recordTable(COLUMNS, t.columns, `Columns of ${t.name}`));
+    h("h2", {}, "Columns"), h("div.profile", {}, recordTable(COLUMNS, t.columns, `Columns of ${t.name}`)));
 }
 
 function fact(name, value) {
