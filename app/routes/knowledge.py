@@ -1,9 +1,10 @@
-"""`/v1/knowledge`: search what the agents retrieve (analyst), validate the files, reload and draft them
-(admin)."""
+"""`/v1/knowledge`: search what the agents retrieve and browse the tables and views it describes
+(analyst), validate the files, reload and draft them (admin)."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from agents.describe import make_describer
 from app.deps import Admin, Analyst, EnginesDep, SettingsDep
-from app.errors import Conflict, InvalidInput, ModelNotConfigured, ServiceUnavailable
+from app.errors import Conflict, InvalidInput, ModelNotConfigured, NotFound, ServiceUnavailable
 from app.routes.models import documented_errors
 from db.embeddings import Embedder, EmbedderError
+from db.knowledge.catalog_view import CatalogEntry, catalog, catalog_entry
 from db.knowledge.coverage import refresh_summary
 from db.knowledge.draft import draft_knowledge
 from db.knowledge.files import read_knowledge
@@ -113,6 +115,72 @@ async def search_knowledge(
         ef_search=settings.search_ef_search,
     )
     return [Hit(**h.__dict__) for h in hits]
+
+
+class JoinOut(BaseModel):
+    columns: list[str] = Field(examples=[["customer_id"]])
+    references: str = Field(examples=["customers"])
+    ref_columns: list[str] = Field(examples=[["customer_id"]])
+    inferred: bool = Field(description="Guessed from the column's name, not a declared foreign key")
+
+
+class ColumnOut(BaseModel):
+    name: str
+    type: str | None = Field(description="Null when the relation was never profiled")
+    null_share: float | None
+    distinct: int | None
+    min: Any
+    max: Any
+    values: list[str] | None = Field(description="Low-cardinality text only; never for personal data")
+    personal: bool = Field(description="Looks like personal data or a secret: values withheld")
+
+
+class TableSummary(BaseModel):
+    name: str = Field(examples=["orders"], description="Bare in public, schema-qualified elsewhere")
+    kind: str = Field(examples=["table"], description="table, view, materialized view, partitioned table ...")
+    source: str = Field(examples=["curated"], description="curated (a table file), engineer or profiled")
+    description: str = Field(description='"undescribed" until a person (or `draft --describe`) writes one')
+    described: bool
+    rows: int | None = Field(description="At the last profile; null when never profiled")
+    rows_estimated: bool
+    measured_at: str | None
+    sampled: bool = Field(description="The statistics come from a sample of sample_rows rows")
+    sample_rows: int | None
+    primary_key: list[str]
+    joins: list[JoinOut]
+    column_count: int
+
+
+class TableDetail(TableSummary):
+    columns: list[ColumnOut]
+
+
+@router.get("/tables", summary="The curated tables, the Engineer's views and their drafted profiles")
+async def list_tables(_: Analyst, engines: EnginesDep) -> list[TableSummary]:
+    entries = await asyncio.to_thread(_read, catalog, engines)
+    return [TableSummary(**_summary(e)) for e in entries]
+
+
+@router.get(
+    "/tables/{name}",
+    summary="One table or view: description, keys, joins and every column's profile",
+    responses=documented_errors(e404="The knowledge base knows no table or view of that name."),
+)
+async def table_profile(name: str, _: Analyst, engines: EnginesDep) -> TableDetail:
+    entry = await asyncio.to_thread(_read, catalog_entry, engines, name)
+    if entry is None:
+        raise NotFound(f"No table or view named {name!r} in the knowledge base.", detail={"name": name})
+    return TableDetail(**_summary(entry), columns=[ColumnOut(**asdict(c)) for c in entry.columns])
+
+
+def _read(fn: Any, engines: Any, *args: Any) -> Any:
+    with engines.service.connect() as conn:
+        return fn(conn, *args)
+
+
+def _summary(entry: CatalogEntry) -> dict[str, Any]:
+    fields = {k: v for k, v in asdict(entry).items() if k != "columns"}
+    return fields | {"column_count": len(entry.columns)}
 
 
 @router.post("/validate", summary="Check every knowledge file; lists file, line and field of each problem")

@@ -15,13 +15,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.deps import Admin
 from app.errors import Conflict, NotFound
 from app.routes.models import documented_errors
 from app.scheduling import ScheduleExists, SchedulerService, first_run
-from app.scheduling.forms import ScheduleChanges, ScheduleForm
+from app.scheduling.cron import parse_cron, upcoming
+from app.scheduling.forms import CronPreview, ScheduleChanges, ScheduleForm
 from app.scheduling.records import Schedule
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
@@ -31,6 +32,12 @@ TAKEN = documented_errors(e409="A schedule with this name already exists.")
 
 def _scheduler(request: Request) -> SchedulerService:
     return request.app.state.scheduler  # type: ignore[no-any-return]
+
+
+class Preview(BaseModel):
+    cron: str = Field(examples=["0 8 * * 1"], description="Normalized: single spaces")
+    timezone: str = Field(examples=["Europe/Berlin"])
+    next: list[str] = Field(description="ISO 8601 times with the time zone's offset, soonest first")
 
 
 SchedulerDep = Annotated[SchedulerService, Depends(_scheduler)]
@@ -53,6 +60,18 @@ async def create_schedule(form: ScheduleForm, caller: Admin, scheduler: Schedule
         raise Conflict(f"A schedule named {form.name!r} already exists.", detail={"field": "name"}) from None
     await scheduler.changed()
     return asdict(created)
+
+
+@router.get(
+    "/preview",
+    responses=documented_errors(e422="The cron or time zone is invalid (the message a create would give)."),
+)
+async def preview_schedule(
+    check: Annotated[CronPreview, Query()], _: Admin, scheduler: SchedulerDep
+) -> Preview:
+    """The next firing times of a cron in a time zone, to check it before saving a schedule."""
+    times = upcoming(parse_cron(check.cron, check.timezone), scheduler.clock(), check.count)
+    return Preview(cron=check.cron, timezone=check.timezone, next=[t.isoformat() for t in times])
 
 
 @router.get("/{schedule_id}", responses=NOT_FOUND)

@@ -148,3 +148,13 @@ def plan_firing(trigger: CronTrigger, next_run_at: datetime | None, now: datetim
 def first_run(cron: str, timezone: str, now: datetime) -> datetime | None:
     """The next_run_at of a schedule saved (or enabled) at `now`."""
     return next_fire(parse_cron(cron, timezone), now)
+
+
+def upcoming(trigger: CronTrigger, after: datetime, count: int) -> list[datetime]:
+    """The next `count` fire times strictly after `after` (fewer only if the trigger ends)."""
+    times: list[datetime] = []
+    current = next_fire(trigger, after)
+    while current is not None and len(times) < count:
+        times.append(current)
+        current = next_fire(trigger, current)
+    return times

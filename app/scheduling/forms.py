@@ -80,3 +80,23 @@ class ScheduleChanges(BaseModel):
 
     def merged(self, current: dict[str, Any]) -> dict[str, Any]:
         return current | self.model_dump(exclude_none=True, exclude={"name", "task"})
+
+
+class CronPreview(BaseModel):
+    """A cron and time zone to check before saving: the same checks, and messages, as ScheduleForm."""
+
+    cron: str = Field(description="5 fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday).")
+    timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
+    count: int = Field(default=5, ge=1, le=50, description="How many firing times to list.")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        check_fires(value)
+        return " ".join(value.split())
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        parse_timezone(value)
+        return value

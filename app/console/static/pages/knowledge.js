@@ -1,10 +1,13 @@
-// Knowledge: search what the agents retrieve (kinds, scores); validate (analyst) and reload (admin).
+// Knowledge: search what the agents retrieve (kinds, scores), browse the tables and views with their
+// profiles; validate (analyst) and reload (admin).
 import { api } from "../api.js";
 import { h, mount, errorBox, recordTable } from "../ui.js";
+import { tableList, tableDetail } from "./tables.js";
 
 const KINDS = ["table", "query", "business", "view", "doc", "learning"];
 
-export async function render(main, { me }) {
+export async function render(main, { me, args }) {
+  if (args[0] === "tables" && args[1]) return tableDetail(main, args[1]);
   const q = h("input", { id: "kq", type: "search", required: true, placeholder: "e.g. monthly recurring revenue" });
   const boxes = KINDS.map((k) => h("label.check", {}, h("input", { type: "checkbox", value: k }), k));
   const results = h("div.results");
@@ -21,7 +24,7 @@ export async function render(main, { me }) {
       mount(results, errorBox(err));
     }
   });
-  mount(main, h("h1", {}, "Knowledge"), form, results, maintenance(me));
+  mount(main, h("h1", {}, "Knowledge"), form, results, tableList(), maintenance(me));
   q.focus();
 }
 

@@ -40,13 +40,16 @@ function report(r) {
 function createForm(me) {
   const field = (id, label, attrs = {}) => [h("label", { for: id }, label), h("input", { id, ...attrs })];
   const status = h("p", { role: "status" });
+  const preview = h("div.fires", { id: "s-fires", "aria-live": "polite" });
   const form = h("form.create", {}, h("h2", {}, "New scheduled question"),
     field("s-name", "Name (letters, digits, - _ . :)", { required: true, placeholder: "weekly-revenue" }),
     field("s-cron", "Cron: minute hour day month weekday", { required: true, value: "0 8 * * 1" }),
     field("s-tz", "Time zone (IANA)", { required: true, value: "UTC" }),
+    preview,
     field("s-question", "Question", { required: true }),
     field("s-channel", "Slack channel (optional)", { placeholder: "C0123456" }),
     h("button", { type: "submit" }, "Create"), status);
+  watchCron(form.querySelector("#s-cron"), form.querySelector("#s-tz"), preview);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const v = (id) => form.querySelector(`#${id}`).value.trim();
@@ -63,4 +66,29 @@ function createForm(me) {
     }
   });
   return form;
+}
+
+/** The next firing times (or the error a create would give) while the person types, debounced. */
+function watchCron(cron, tz, out) {
+  let timer = null;
+  let latest = 0;
+  const check = async () => {
+    const asked = ++latest;
+    const params = new URLSearchParams({ cron: cron.value, timezone: tz.value.trim() || "UTC" });
+    try {
+      const p = await api(`/v1/schedules/preview?${params}`);
+      if (asked !== latest) return; // a newer edit already asked
+      cron.removeAttribute("aria-invalid");
+      const format = new Intl.DateTimeFormat(undefined, { timeZone: p.timezone, weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      mount(out, h("p.meta", {}, `Next firings (${p.timezone}):`), h("ol.fires", {}, p.next.map((t) => h("li", {}, format.format(new Date(t))))));
+    } catch (err) {
+      if (asked !== latest) return;
+      cron.setAttribute("aria-invalid", "true");
+      mount(out, errorBox(err));
+    }
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(check, 300); };
+  cron.addEventListener("input", later);
+  tz.addEventListener("input", later);
+  check();
 }

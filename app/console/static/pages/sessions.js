@@ -1,16 +1,31 @@
 // Sessions: the caller's sessions, a session's runs, and a run's trace on a timeline.
 import { api } from "../api.js";
-import { h, mount, when, recordTable, copyButton } from "../ui.js";
+import { h, mount, when, recordTable, copyButton, errorBox } from "../ui.js";
 
 export async function render(main, { args }) {
   const [sessionId, runId] = args;
   if (sessionId && runId) return trace(main, sessionId, runId);
   if (sessionId) return session(main, sessionId);
-  const page = await api("/v1/sessions?limit=100");
-  const link = (s) => h("a", { href: `#/sessions/${encodeURIComponent(s.id)}` }, s.title || s.id);
-  mount(main, h("h1", {}, "Sessions"),
-    page.items.length ? recordTable([["Title", link], ["Last active", (s) => when(s.updated_at)], ["Started", (s) => when(s.created_at)]], page.items, "Your sessions")
-      : h("p.muted", {}, "No sessions yet: ask a question first."));
+  const list = h("div.results");
+  mount(main, h("h1", {}, "Sessions"), list);
+  await sessionPages(list, [], null);
+}
+
+const PAGE = 25;
+const link = (s) => h("a", { href: `#/sessions/${encodeURIComponent(s.id)}` }, s.title || s.id);
+
+/** The sessions shown so far plus the next page; "Show more" while the API has a next_cursor. */
+async function sessionPages(out, shown, cursor) {
+  const page = await api(`/v1/sessions?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+  const items = [...shown, ...page.items];
+  const more = page.next_cursor && h("button.secondary", { type: "button" }, "Show more");
+  more?.addEventListener("click", () => {
+    more.disabled = true;
+    sessionPages(out, items, page.next_cursor).catch((err) => out.append(errorBox(err)));
+  });
+  mount(out, items.length ? recordTable([["Title", link], ["Last active", (s) => when(s.updated_at)], ["Started", (s) => when(s.created_at)]], items, "Your sessions")
+    : h("p.muted", {}, "No sessions yet: ask a question first."), h("p.meta", {}, `${items.length} shown`), more);
+  if (shown.length) more?.focus({ preventScroll: true }); // keyboard users stay where they were
 }
 
 async function session(main, id) {
