@@ -163,6 +163,16 @@ def _store(conn: Connection, report: CurationReport) -> None:
     report.id, report.started_at, report.finished_at = row.id, row.started_at, row.finished_at
 
 
+def describe_action(action: dict[str, Any]) -> str:
+    """One line of a report, in words."""
+    if action["action"] == "merged":
+        return f"- merged learning #{action['id']} into #{action['into']} (similarity {action['similarity']})"
+    if action["action"] == "flagged":
+        first, second = action["ids"]
+        return f"- flagged #{first} and #{second} for review: they may contradict each other"
+    return f"- archived learning #{action['id']} (unused for {action['after_days']} days)"
+
+
 def list_reports(engine: Engine, *, limit: int = 20) -> list[CurationReport]:
     with engine.connect() as conn:
         rows = conn.execute(
