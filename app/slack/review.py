@@ -23,6 +23,7 @@ from db.knowledge.proposals import Proposal, decide, set_slack_message
 log = logging.getLogger(__name__)
 APPROVE, REJECT = "proposal_approve", "proposal_reject"
 DECISIONS = {APPROVE: "approve", REJECT: "reject"}
+POST_TIMEOUT_S = 10
 BODY_CHARS = 2_500  # a section's text is limited to 3000 characters
 
 
@@ -31,7 +32,9 @@ def review_notifier(settings: Settings, engine: Engine) -> Callable[[Proposal], 
     if not settings.slack_enabled or not settings.slack_review_channel:
         return None
     assert settings.slack_bot_token is not None
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    # A short timeout: the agent's tool call waits for this post (a slow Slack must not stall the run).
+    token = settings.slack_bot_token.get_secret_value()
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=POST_TIMEOUT_S)
     channel = settings.slack_review_channel
 
     def notify(proposal: Proposal) -> None:
