@@ -20,13 +20,26 @@ from app.hub import RunHub
 from app.limits import BodyLimit
 from app.mcp import mount_mcp
 from app.metrics import install as install_metrics
-from app.routes import ask, audit, health, knowledge, learnings, me, runs, schedules, sessions
+from app.routes import (
+    ask,
+    audit,
+    health,
+    knowledge,
+    learnings,
+    me,
+    memory,
+    proposals,
+    runs,
+    schedules,
+    sessions,
+)
 from app.routes import metrics as metrics_route
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
+from app.slack.review import review_notifier
 from app.sweeper import Sweeper
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
@@ -36,7 +49,7 @@ from db.knowledge.vectors import check_embedder
 from db.store import Store
 
 log = logging.getLogger(__name__)
-ROUTERS = (ask, sessions, runs, knowledge, learnings, audit, schedules, me)
+ROUTERS = (ask, sessions, runs, knowledge, learnings, proposals, memory, audit, schedules, me)
 
 
 def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:
@@ -84,7 +97,8 @@ def create_app(
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
-            app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings))
+            notify = review_notifier(settings, engines.service)
+            app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
             app.state.slack = build_slack(settings, app.state.deps)

@@ -20,8 +20,11 @@ from db.knowledge.vectors import embed_texts, ensure_embedder
 DUPLICATE_SIMILARITY = 0.92
 COLUMNS = (
     "id, title, learning, context, tags, namespace, created_by_agent, created_by_user, created_by_run,"
-    " created_at, updated_at, use_count, last_used_at"
+    " created_at, updated_at, use_count, last_used_at, status, merged_into, flag, reviewed_by, reviewed_at"
 )
+REVIEWER_OR_VISIBLE = "(CAST(:reviewer AS boolean) OR status = 'live' OR (status = 'proposed' AND created_by_user = CAST(:me AS text)))"
+# Statuses search never returns (rejected, archived, merged): kept as a trace, restorable.
+STATUSES = ("live", "proposed", "rejected", "archived", "merged")
 TSV = (
     "setweight(to_tsvector('english', :title), 'A') || "
     "setweight(to_tsvector('english', :learning || ' ' || :context || ' ' || :tag_text), 'B')"
@@ -50,6 +53,11 @@ class Learning:
     updated_at: datetime
     use_count: int
     last_used_at: datetime | None
+    status: str = "live"
+    merged_into: int | None = None
+    flag: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,13 @@ def save_learning(
     tags: Sequence[str] = (),
     namespace: str = "global",
     created_by: CreatedBy | None = None,
+    status: str = "live",
 ) -> SaveResult:
-    """Add a learning, or update its near-duplicate in the same namespace."""
+    """Add a learning, or update its near-duplicate in the same namespace.
+
+    A `proposed` learning (PROPOSE mode) only ever updates a proposal by the same user, never a live
+    learning: changing shared knowledge goes through review (db.knowledge.proposals).
+    """
     if not title.strip() or not learning.strip():
         raise ValueError("a learning needs a non-empty title and learning text")
     by = created_by or CreatedBy()
@@ -92,6 +105,8 @@ def save_learning(
         "tag_text": " ".join(tags),
         "ns": namespace,
         "v": vector,
+        "status": status,
+        "user": by.user,
     }
     with engine.begin() as conn:
         ensure_embedder(conn, embedder)
@@ -103,10 +118,10 @@ def save_learning(
         row = conn.execute(
             text(
                 "INSERT INTO ai.learnings (title, learning, context, tags, namespace, created_by_agent,"
-                " created_by_user, created_by_run, embedding, tsv) VALUES (:title, :learning, :context, :tags,"
-                f" :ns, :agent, :user, :run, CAST(:v AS vector), {TSV}) RETURNING {COLUMNS}"
+                " created_by_user, created_by_run, embedding, tsv, status) VALUES (:title, :learning, :context, :tags,"
+                f" :ns, :agent, :user, :run, CAST(:v AS vector), {TSV}, :status) RETURNING {COLUMNS}"
             ),
-            {**values, "agent": by.agent, "user": by.user, "run": by.run},
+            {**values, "agent": by.agent, "run": by.run},
         ).one()
     return SaveResult(_learning(row), created=True)
 
@@ -114,7 +129,8 @@ def save_learning(
 def _near_duplicate(conn: Connection, values: Mapping[str, object]) -> int | None:
     row = conn.execute(
         text(
-            "SELECT id FROM ai.learnings WHERE namespace = :ns AND (lower(title) = lower(:title)"
+            "SELECT id FROM ai.learnings WHERE namespace = :ns AND status = :status"
+            " AND (status = 'live' OR created_by_user IS NOT DISTINCT FROM :user) AND (lower(title) = lower(:title)"
             " OR 1 - (embedding <=> CAST(:v AS vector)) >= :threshold)"
             " ORDER BY lower(title) = lower(:title) DESC, embedding <=> CAST(:v AS vector) LIMIT 1"
         ),
@@ -143,28 +159,44 @@ def list_learnings(
     namespaces: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
+    reviewer: bool = True,
 ) -> list[Learning]:
-    """Newest first, scoped to what the caller may see (global + their own namespace)."""
+    """Newest first, scoped to what the caller may see (global + their own namespace). Not a
+    `reviewer` (admin): only live learnings and the caller's own proposals, as search shows them."""
     ns = list(namespaces) if namespaces is not None else visible_namespaces(user_id)
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                f"SELECT {COLUMNS} FROM ai.learnings WHERE namespace = ANY(:ns)"
+                f"SELECT {COLUMNS} FROM ai.learnings WHERE namespace = ANY(:ns) AND {REVIEWER_OR_VISIBLE}"
                 " ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset"
             ),
-            {"ns": ns, "limit": limit, "offset": offset},
+            {"ns": ns, "limit": limit, "offset": offset, "reviewer": reviewer, "me": user_id},
         )
         return [_learning(r) for r in rows]
 
 
 def get_learning(
-    engine: Engine, learning_id: int, *, namespaces: Sequence[str] | None = None
+    engine: Engine,
+    learning_id: int,
+    *,
+    namespaces: Sequence[str] | None = None,
+    viewer: str | None = None,
 ) -> Learning | None:
-    """One learning, or None when it does not exist or lies outside `namespaces` (None: any)."""
+    """One learning, or None when it does not exist or lies outside `namespaces` (None: any). With a
+    `viewer` (not an admin), only a live learning or that viewer's own proposal is found."""
     with engine.connect() as conn:
         row = conn.execute(
-            text(f"SELECT {COLUMNS} FROM ai.learnings WHERE id = :id AND (:any OR namespace = ANY(:ns))"),
-            {"id": learning_id, "any": namespaces is None, "ns": list(namespaces or [])},
+            text(
+                f"SELECT {COLUMNS} FROM ai.learnings WHERE id = :id AND (:any OR namespace = ANY(:ns))"
+                f" AND {REVIEWER_OR_VISIBLE}"
+            ),
+            {
+                "id": learning_id,
+                "any": namespaces is None,
+                "ns": list(namespaces or []),
+                "reviewer": viewer is None,
+                "me": viewer,
+            },
         ).first()
     return None if row is None else _learning(row)
 
