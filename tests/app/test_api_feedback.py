@@ -1,0 +1,131 @@
+"""Feedback over REST: 👍 proposes the SQL, 👎 with a comment becomes the user's learning, which the
+next session uses; only your own runs; the data team lists and filters it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import text as sql_text
+
+from tests.app.api_fixtures import Api
+from tests.fakes.model_server import FakeModelServer, call, text, tools
+
+SQL = "SELECT 100 AS revenue"
+QUESTION = "What was revenue last month?"
+RULE = "Revenue must exclude refunded invoices."
+
+
+def _answer_with_sql(
+    api: Api, key: str, model: FakeModelServer, session: str | None = None
+) -> dict[str, str]:
+    model.script(
+        tools(call("ask_analyst", {"question": QUESTION})),
+        tools(call("run_sql", {"sql": SQL, "purpose": "revenue"})),
+        text("Revenue was 100."),
+        text("Revenue last month was **100**."),
+    )
+    body = {"message": QUESTION, "stream": False, **({"session_id": session} if session else {})}
+    with api.client(key) as http:
+        response = http.post("/v1/ask", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_a_thumbs_up_stores_the_sql_and_proposes_it_for_its_author_only(
+    api: Api, model: FakeModelServer
+) -> None:
+    alice, bob = api.key("alice"), api.key("bob")
+    run = _answer_with_sql(api, alice, model)["run_id"]
+    with api.client(bob) as http:
+        theirs = http.post(f"/v1/runs/{run}/feedback", json={"rating": "up"})
+    assert theirs.status_code == 404 and theirs.json()["error"]["code"] == "not_found"
+    with api.client(alice) as http:
+        response = http.post(f"/v1/runs/{run}/feedback", json={"rating": "up"})
+    assert response.status_code == 200, response.text
+    feedback = response.json()["feedback"]
+    assert feedback["rating"] == "up" and feedback["sql"] == [SQL] and feedback["user_id"] == "alice"
+    with api.engine.connect() as conn:
+        doc = conn.execute(
+            sql_text("SELECT namespace, metadata, created_by FROM ai.documents WHERE id = :id"),
+            {"id": feedback["query_id"]},
+        ).one()
+    assert doc.namespace == "user:alice" and doc.metadata["sql"] == SQL
+    assert doc.created_by == {"agent": "feedback", "user": "alice", "run": run}
+
+
+def test_a_thumbs_down_with_a_comment_becomes_a_learning_used_in_the_next_session(
+    api: Api, model: FakeModelServer
+) -> None:
+    alice = api.key("alice")
+    first = _answer_with_sql(api, alice, model)
+    model.reset()
+    model.script(
+        text(json.dumps({"correction": True, "title": "Revenue excludes refunds", "learning": RULE}))
+    )
+    with api.client(alice) as http:
+        response = http.post(
+            f"/v1/runs/{first['run_id']}/feedback",
+            json={"rating": "down", "comment": "no, refunds must be out"},
+        )
+    assert response.status_code == 200, response.text
+    learning = response.json()["learning"]
+    assert learning["learning"] == RULE and learning["namespace"] == "user:alice"
+    assert (learning["created_by_agent"], learning["created_by_user"], learning["created_by_run"]) == (
+        "corrections",
+        "alice",
+        first["run_id"],
+    )
+    prompt = model.chat_requests[0].messages[-1]["content"]  # the fixed prompt carries the whole case
+    assert QUESTION in prompt and SQL in prompt and "refunds must be out" in prompt
+
+    model.reset()
+    _answer_with_sql(api, alice, model)  # a new session: the learning is in the Analyst's context
+    assert any(RULE in str(r.messages) for r in model.chat_requests)
+
+
+def test_reask_answers_the_same_question_again_in_the_same_session(api: Api, model: FakeModelServer) -> None:
+    alice = api.key("alice")
+    first = _answer_with_sql(api, alice, model)
+    model.reset()
+    model.script(text(json.dumps({"correction": False})), text("Revenue, again: 90."))
+    with api.client(alice) as http:
+        body = http.post(
+            f"/v1/runs/{first['run_id']}/feedback", json={"rating": "down", "comment": "slow", "reask": True}
+        ).json()
+        assert body["learning"] is None  # the model found no correction in "slow"
+        assert body["reask"]["session_id"] == first["session_id"]
+        run = _finished(http, body["reask"]["run_id"])
+    assert run["question"] == QUESTION and run["answer"] == "Revenue, again: 90."
+
+
+def test_the_data_team_lists_and_filters_feedback_and_viewers_may_not(
+    api: Api, model: FakeModelServer
+) -> None:
+    alice, bob = api.key("alice"), api.key("bob")
+    runs = {who: _answer_with_sql(api, key, model)["run_id"] for who, key in (("alice", alice), ("bob", bob))}
+    for who, key, rating in (("alice", alice, "up"), ("bob", bob, "down")):
+        with api.client(key) as http:
+            assert http.post(f"/v1/runs/{runs[who]}/feedback", json={"rating": rating}).status_code == 200
+    with api.client(api.key("dana", "analyst")) as http:
+        everything = http.get("/v1/feedback").json()
+        downs = http.get("/v1/feedback", params={"rating": "down"}).json()
+        alices = http.get("/v1/feedback", params={"user": "alice", "since": "2020-01-01T00:00:00Z"}).json()
+        future = http.get("/v1/feedback", params={"since": "2999-01-01T00:00:00Z"}).json()
+        bad = http.get("/v1/feedback", params={"rating": "meh"})
+    assert [f["user_id"] for f in everything] == ["bob", "alice"]
+    assert [f["run_id"] for f in downs] == [runs["bob"]]
+    assert [f["rating"] for f in alices] == ["up"] and future == []
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    with api.client(alice) as http:
+        assert http.get("/v1/feedback").status_code == 403
+
+
+def _finished(http: object, run_id: str) -> dict[str, str]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        run = http.get(f"/v1/runs/{run_id}").json()  # type: ignore[attr-defined]
+        if run["finished_at"]:
+            return run  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError("the re-asked run did not finish")
