@@ -21,12 +21,15 @@ AGENT = "analyst"
 def analyst_tools(scope: RunScope) -> list[Callable[..., Any]]:
     """Search, introspection, guarded read-only SQL, and saving learnings and validated queries."""
     deps, by = scope.deps, scope.created_by(AGENT)
+    settings = deps.settings
     return [
         search_tool(deps.engines, deps.embedder, deps.settings, scope.user_id),
         *schema_tools(deps.engines, scope.sql_context),
         sql_tool(deps.engines, AGENT, scope.sql_context, scope.ledger, scope.sql_limits(AGENT)),
-        learning_tool(deps.engines, deps.embedder, by),
-        save_query_tool(deps.engines, deps.embedder, scope.ledger, by),
+        learning_tool(deps.engines, deps.embedder, by, settings.learning_mode_learnings, deps.on_proposed),
+        save_query_tool(
+            deps.engines, deps.embedder, scope.ledger, by, settings.learning_mode_queries, deps.on_proposed
+        ),
     ]
 
 

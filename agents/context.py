@@ -1,6 +1,6 @@
 """Context assembly: a pipeline of named steps, each turning the sources into one prompt section.
 
-    instructions -> company -> today and data coverage -> table summaries -> business rules
+    instructions -> company -> this user's memory -> today and data coverage -> table summaries -> business rules
     -> retrieved knowledge -> learnings -> history
 
 Each step is a plain function `(sources, request) -> Section | None`, so each can be tested alone.
@@ -24,10 +24,12 @@ from db.knowledge.company import CompanyProfile, company_profile, describe_compa
 from db.knowledge.coverage import read_coverage
 from db.knowledge.coverage_render import coverage_lines
 from db.knowledge.learnings import record_use
+from db.knowledge.memory import list_memory, record_memory_use
 from db.knowledge.search import SearchHit, search
 
 Message = dict[str, Any]
 RETRIEVED = 6
+MEMORY = 30  # the newest facts of one user; more crowd out the knowledge
 LEARNINGS = 5
 RULES = 40
 TABLES = 150  # a warehouse with more gets a note instead: the list would crowd out everything else
@@ -73,6 +75,16 @@ def company(sources: Sources, request: Request) -> Section | None:
     """Who the company is (knowledge/company.json, COMPANY_* settings); nothing when neither says."""
     profile = company_profile(sources.service, sources.settings)
     return Section("The company", describe_company(profile)) if profile else None
+
+
+def user_memory(sources: Sources, request: Request) -> Section | None:
+    """What this user told Dash about themselves (ai.user_memory): read for this user only."""
+    facts = list_memory(sources.service, request.user_id, limit=MEMORY)
+    if not facts:
+        return None
+    record_memory_use(sources.service, [m.id for m in facts])
+    lines = [f"- {m.fact} (memory #{m.id})" for m in facts]
+    return Section("What this user told you about themselves (apply it)", "\n".join(lines))
 
 
 def today_and_coverage(sources: Sources, request: Request) -> Section:
@@ -121,13 +133,21 @@ def history_messages(request: Request) -> tuple[Message, ...]:
 ANALYST_STEPS: tuple[Step, ...] = (
     instructions,
     company,
+    user_memory,
     today_and_coverage,
     table_summaries,
     business_rules,
     retrieved_knowledge,
     learnings,
 )
-ENGINEER_STEPS: tuple[Step, ...] = (instructions, company, table_summaries, retrieved_knowledge, learnings)
+ENGINEER_STEPS: tuple[Step, ...] = (
+    instructions,
+    company,
+    user_memory,
+    table_summaries,
+    retrieved_knowledge,
+    learnings,
+)
 
 
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
@@ -158,6 +178,7 @@ def _first_lines(service: Engine, kinds: Sequence[str], limit: int) -> tuple[lis
     query = text(
         "SELECT name, rtrim(split_part(btrim(content, E' \\t\\r\\n'), E'\\n', 1), E' \\r') AS line,"
         " count(*) OVER () AS total FROM ai.documents WHERE kind = ANY(:kinds) AND namespace = 'global'"
+        " AND status = 'live'"
         " ORDER BY kind, name LIMIT :limit"
     )
     with service.connect() as conn:

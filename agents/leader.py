@@ -1,6 +1,7 @@
 """The Leader: talks to the user, delegates to the Analyst and Engineer, synthesises the answer.
 
-It has no SQL or database tools at all: its only tools are the two colleagues. Its context notes
+It has no SQL or database tools at all: its tools are the two colleagues and `remember` (a fact
+the user states about themselves, kept for that user only). Its context notes
 questions that keep being asked (similar questions N times in M days, from run history), so it
 can ask the Engineer to build a view for them.
 """
@@ -24,10 +25,12 @@ from agents.context import (
     company,
     instructions,
     today_and_coverage,
+    user_memory,
 )
 from agents.prompts import LEADER
 from agents.run_events import Delegated
 from agents.scope import RunScope
+from agents.tools.memory import memory_tool
 
 AGENT = "leader"
 SIMILAR = 0.8  # word-set overlap (Jaccard) at which two questions count as the same question
@@ -84,7 +87,7 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
         scope.emit(Delegated(engineer.AGENT, task))
         return await engineer.ask_engineer(scope, task, purpose)
 
-    return [ask_analyst, ask_engineer]
+    return [ask_analyst, ask_engineer, memory_tool(scope.deps.engines, scope.created_by(AGENT))]
 
 
 def words(question: str) -> frozenset[str]:
@@ -116,7 +119,9 @@ def repeated_questions(sources: Sources, request: Request) -> Section | None:
 
 
 def leader_context(sources: Sources, request: Request) -> Context:
-    return assemble(sources, request, (instructions, company, today_and_coverage, repeated_questions))
+    return assemble(
+        sources, request, (instructions, company, user_memory, today_and_coverage, repeated_questions)
+    )
 
 
 def leader_request(question: str, user_id: str, history: list[tuple[str, str]]) -> Request:

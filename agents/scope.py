@@ -36,6 +36,7 @@ from app.settings import Settings
 from db.embeddings import Embedder
 from db.engines import Engines
 from db.knowledge.learnings import CreatedBy
+from db.knowledge.proposals import Proposal
 from db.sql_exec import SqlContext, SqlLimits
 from db.store import Store
 
@@ -53,6 +54,8 @@ class Deps:
     store: Store
     embedder: Embedder
     client: openai.AsyncOpenAI | None = None
+    # Told of each new proposal (the Slack review message); called from the tool's worker thread.
+    on_proposed: Callable[[Proposal], None] | None = None
 
 
 @dataclass

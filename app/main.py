@@ -20,7 +20,20 @@ from app.hub import RunHub
 from app.limits import BodyLimit
 from app.mcp import mount_mcp
 from app.metrics import install as install_metrics
-from app.routes import ask, audit, feedback, health, knowledge, learnings, me, runs, schedules, sessions
+from app.routes import (
+    ask,
+    audit,
+    feedback,
+    health,
+    knowledge,
+    learnings,
+    me,
+    memory,
+    proposals,
+    runs,
+    schedules,
+    sessions,
+)
 from app.routes import metrics as metrics_route
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
@@ -36,7 +49,7 @@ from db.knowledge.vectors import check_embedder
 from db.store import Store
 
 log = logging.getLogger(__name__)
-ROUTERS = (ask, sessions, runs, feedback, knowledge, learnings, audit, schedules, me)
+ROUTERS = (ask, sessions, runs, feedback, knowledge, learnings, proposals, memory, audit, schedules, me)
 
 
 def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:

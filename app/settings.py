@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     draft_statement_timeout_ms: int = Field(default=60_000, ge=100, le=3_600_000)
     draft_exclude_columns: str = ""
 
+    # --- how Dash learns (README "How Dash learns") -------------------------------------------
+    learning_mode_learnings: Literal["agentic", "propose", "off"] = "propose"
+    learning_mode_queries: Literal["agentic", "propose", "off"] = "propose"
+    learning_archive_after_days: int = Field(default=90, ge=1, le=36_500)
+
     # --- REST API and auth ---------------------------------------------------------------------
     jwt_secret: SecretStr | None = None
     jwt_public_key: SecretStr | None = None
@@ -114,6 +119,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
+    slack_review_channel: str | None = None
 
     @field_validator("company_timezone")
     @classmethod

@@ -15,6 +15,7 @@ from db.embeddings import Embedder
 from db.engines import Engines
 from db.knowledge.documents import save_query
 from db.knowledge.learnings import CreatedBy, record_use
+from db.knowledge.proposals import Proposal, propose_query
 from db.knowledge.search import SearchHit, search
 
 Kind = Literal["table", "query", "business", "view", "doc", "learning"]
@@ -67,9 +68,17 @@ def _search(
 
 
 def save_query_tool(
-    engines: Engines, embedder: Embedder, ledger: SqlLedger, created_by: CreatedBy
+    engines: Engines,
+    embedder: Embedder,
+    ledger: SqlLedger,
+    created_by: CreatedBy,
+    mode: str = "agentic",
+    notify: Callable[[Proposal], None] | None = None,
 ) -> Callable[..., str]:
-    """`save_validated_query`, refusing SQL that did not run successfully in this run."""
+    """`save_validated_query`, refusing SQL that did not run successfully in this run.
+
+    LEARNING_MODE_QUERIES decides: `agentic` saves it live, `propose` queues it for an admin (only
+    this user finds it until approved), `off` saves nothing and says so."""
 
     def save_validated_query(name: str, description: str, sql: str) -> str:
         """Save a query that ran successfully in this conversation turn, so later questions reuse it.
@@ -84,6 +93,15 @@ def save_query_tool(
                 "this SQL has not run successfully in this run; run it with run_sql first, then save "
                 "exactly that statement"
             )
+        if mode == "off":
+            return "not saved: saving validated queries is turned off here (LEARNING_MODE_QUERIES=off)"
+        if mode == "propose":
+            proposal = propose_query(
+                engines.service, embedder, name=name, description=description, sql=sql, created_by=created_by
+            )
+            if notify is not None:
+                notify(proposal)
+            return f"proposed validated query {name!r} for review (proposal {proposal.id})"
         doc_id = save_query(
             engines.service, embedder, name=name, description=description, sql=sql, created_by=created_by
         )

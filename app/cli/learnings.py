@@ -1,4 +1,4 @@
-"""`dash learnings list|show|delete`: inspect and remove what the agents learned."""
+"""`dash learnings list|show|delete|restore|curate`: inspect, remove and un-curate what the agents learned."""
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def list_(
     items = list_learnings(engine, user_id=user, limit=limit)
     engine.dispose()
     for item in items:
-        typer.echo(f"{item.id:>6}  {item.namespace:<16} used {item.use_count:>3}x  {item.title}")
+        flag = "  [flagged]" if item.flag else ""
+        typer.echo(
+            f"{item.id:>6}  {item.namespace:<16} {item.status:<9} used {item.use_count:>3}x  {item.title}{flag}"
+        )
     if not items:
         typer.echo("no learnings yet")
 
@@ -79,6 +82,37 @@ def delete(
     typer.echo(f"deleted learning {learning_id}")
 
 
+@group.command("restore")
+def restore(learning_id: IdArgument) -> None:
+    """Undo curation: an archived or merged learning is live again; a contradiction flag is cleared."""
+    from db.knowledge.curation import restore_learning
+
+    engine = _engine()
+    item = restore_learning(engine, learning_id)
+    engine.dispose()
+    if item is None:
+        fail(f"learning {learning_id} does not exist or was not archived, merged or flagged")
+        return
+    typer.echo(f"restored learning {learning_id}: {item.status}")
+
+
+@group.command("curate")
+def curate_now(
+    days: Annotated[
+        int | None, typer.Option("--archive-after-days", min=1, help="Default: LEARNING_ARCHIVE_AFTER_DAYS.")
+    ] = None,
+) -> None:
+    """Run the nightly curation now and print its report (each line undone by `dash learnings restore`)."""
+    from db.knowledge.curation import curate, describe_action
+
+    engine = _engine()
+    report = curate(engine, archive_after_days=days or settings().learning_archive_after_days)
+    engine.dispose()
+    typer.echo(f"report {report.id}: {report.summary()}")
+    for action in report.actions:
+        typer.echo(describe_action(action))
+
+
 def describe(item: Learning) -> str:
     by = (
         ", ".join(
@@ -96,7 +130,10 @@ def describe(item: Learning) -> str:
     return "\n".join(
         [
             f"#{item.id} {item.title}",
-            f"namespace: {item.namespace}",
+            f"namespace: {item.namespace}  status: {item.status}",
+            *([f"merged into: #{item.merged_into}"] if item.merged_into else []),
+            *([f"flag: {item.flag}"] if item.flag else []),
+            *([f"reviewed by: {item.reviewed_by} at {item.reviewed_at}"] if item.reviewed_by else []),
             f"tags: {', '.join(item.tags) or '-'}",
             f"created by: {by}",
             f"created: {item.created_at.isoformat()}  updated: {item.updated_at.isoformat()}",

@@ -58,7 +58,9 @@ def list_schedules() -> None:
 def add(
     name: Annotated[str, typer.Argument(help="Unique name, e.g. nightly-revenue.")],
     cron: Annotated[str, typer.Option("--cron", help="5 fields, e.g. '0 7 * * 1-5'.")],
-    task: Annotated[str, typer.Option("--task", help="knowledge_refresh, ask or sql_check.")],
+    task: Annotated[
+        str, typer.Option("--task", help="knowledge_refresh, ask, sql_check or learning_curation.")
+    ],
     payload: Annotated[str, typer.Option("--payload", help="Task options as JSON.")] = "{}",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA name.")] = "UTC",
     disabled: Annotated[bool, typer.Option("--disabled", help="Save it switched off.")] = False,

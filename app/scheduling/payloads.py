@@ -30,6 +30,12 @@ class KnowledgeRefreshPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LearningCurationPayload(BaseModel):
+    """Merge near-duplicate learnings, flag contradictions, archive stale ones; no options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class AskPayload(BaseModel):
     """Ask `question` as `user_id`; the answer is stored as a report and posted to `channel` if set."""
 
@@ -79,6 +85,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "knowledge_refresh": KnowledgeRefreshPayload,
     "ask": AskPayload,
     "sql_check": SqlCheckPayload,
+    "learning_curation": LearningCurationPayload,
 }
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-Task = Literal["knowledge_refresh", "ask", "sql_check"]
-TASKS: tuple[Task, ...] = ("knowledge_refresh", "ask", "sql_check")
+Task = Literal["knowledge_refresh", "ask", "sql_check", "learning_curation"]
+TASKS: tuple[Task, ...] = ("knowledge_refresh", "ask", "sql_check", "learning_curation")
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,12 @@ BUILTINS = (
         task="knowledge_refresh",
         description="Built in: reload the knowledge files every night at 04:00 UTC.",
     ),
+    ScheduleSpec(
+        name="learning-curation",
+        cron="30 4 * * *",
+        task="learning_curation",
+        description="Built in: merge near-duplicate learnings, flag contradictions, archive unused ones (04:30 UTC).",
+    ),
 )
 
 

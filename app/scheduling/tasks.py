@@ -24,6 +24,7 @@ from app.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
 from db.knowledge.coverage import refresh_summary
+from db.knowledge.curation import curate, describe_action
 from db.knowledge.loader import load_knowledge
 from db.knowledge.profile import ProfileOptions
 from db.knowledge.profile_store import refresh_profiles
@@ -78,6 +79,21 @@ async def knowledge_refresh(env: TaskEnv, schedule: Schedule, acting_user: str |
     output = {"path": str(path), "summary": report.summary(), "profiled": len(profiles) - len(failed)}
     output["coverage"] = coverage
     return TaskResult(output | ({"profile_failures": failed} if failed else {}))
+
+
+async def learning_curation(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
+    """Curate the learnings (db.knowledge.curation); the report lists each action and how to undo it."""
+    days = env.settings.learning_archive_after_days
+    report = await asyncio.to_thread(curate, env.engines.service, archive_after_days=days)
+    output = {
+        "report_id": report.id,
+        "merged": report.merged,
+        "flagged": report.flagged,
+        "archived": report.archived,
+    }
+    lines = [report.summary() + "."] + [describe_action(a) for a in report.actions]
+    lines.append("Undo any of them with `dash learnings restore ID`.")
+    return TaskResult(output, Draft("Learning curation", "\n".join(lines), {"actions": report.actions}))
 
 
 async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
@@ -145,4 +161,5 @@ TASKS: dict[str, TaskFn] = {
     "knowledge_refresh": knowledge_refresh,
     "ask": ask_question,
     "sql_check": sql_check,
+    "learning_curation": learning_curation,
 }

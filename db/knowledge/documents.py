@@ -33,8 +33,12 @@ def save_document(
     *,
     namespace: str = "global",
     created_by: CreatedBy | None = None,
+    status: str = "live",
 ) -> int:
-    """Insert or replace an agent document (same kind + namespace + name); returns its id."""
+    """Insert or replace an agent document (same kind + namespace + name); returns its id.
+
+    A document replaces only one of the same status (or a rejected one): a proposal never
+    overwrites live knowledge before review."""
     if doc.kind not in AGENT_KINDS:
         raise ValueError(f"agents may save kinds {', '.join(AGENT_KINDS)}, not {doc.kind!r}")
     by = created_by or CreatedBy()
@@ -50,23 +54,29 @@ def save_document(
         "by": json.dumps({"agent": by.agent, "user": by.user, "run": by.run}),
         "vector": embed_texts(embedder, [doc.embed_text])[0],
         "head": search_head(doc.name, doc.title),
+        "status": status,
     }
     with engine.begin() as conn:
         ensure_embedder(conn, embedder)
         row = conn.execute(
             text(
                 "INSERT INTO ai.documents (kind, name, namespace, origin, title, summary, content, metadata,"
-                " content_hash, created_by, embedding, tsv) VALUES (:kind, :name, :ns, 'agent', :title, :summary,"
-                f" :content, CAST(:metadata AS jsonb), :hash, CAST(:by AS jsonb), CAST(:vector AS vector), {DOC_TSV})"
+                " content_hash, created_by, embedding, tsv, status) VALUES (:kind, :name, :ns, 'agent', :title, :summary,"
+                f" :content, CAST(:metadata AS jsonb), :hash, CAST(:by AS jsonb), CAST(:vector AS vector), {DOC_TSV},"
+                " :status)"
                 " ON CONFLICT (kind, namespace, name) DO UPDATE SET title = EXCLUDED.title, summary = EXCLUDED.summary,"
                 " content = EXCLUDED.content, metadata = EXCLUDED.metadata, content_hash = EXCLUDED.content_hash,"
-                " embedding = EXCLUDED.embedding, tsv = EXCLUDED.tsv, updated_at = now()"
-                " WHERE ai.documents.origin = 'agent' RETURNING id"
+                " embedding = EXCLUDED.embedding, tsv = EXCLUDED.tsv, status = EXCLUDED.status,"
+                " created_by = CASE WHEN EXCLUDED.status = 'proposed' THEN EXCLUDED.created_by ELSE ai.documents.created_by END,"
+                " updated_at = now() WHERE ai.documents.origin = 'agent'"
+                " AND ai.documents.status IN (EXCLUDED.status, 'rejected') RETURNING id"
             ),
             params,
         ).first()
     if row is None:
-        raise DocumentConflict(f"a curated {doc.kind} named {doc.name!r} exists; choose another name")
+        raise DocumentConflict(
+            f"a curated or approved {doc.kind} named {doc.name!r} exists; choose another name"
+        )
     return int(row[0])
 
 
@@ -79,12 +89,13 @@ def save_query(
     sql: str,
     namespace: str = "global",
     created_by: CreatedBy | None = None,
+    status: str = "live",
 ) -> int:
     """Save a query an agent ran and validated, so later questions find it like a curated one."""
     metadata: dict[str, Any] = {"description": description, "sql": sql, "tables": tables_in(sql)}
     content = f"Query {name}: {description}\nSQL:\n{sql}"
     doc = Document("query", name, description, content, metadata, summary=description)
-    return save_document(engine, embedder, doc, namespace=namespace, created_by=created_by)
+    return save_document(engine, embedder, doc, namespace=namespace, created_by=created_by, status=status)
 
 
 def save_view_note(

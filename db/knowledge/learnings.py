@@ -20,8 +20,10 @@ from db.knowledge.vectors import embed_texts, ensure_embedder
 DUPLICATE_SIMILARITY = 0.92
 COLUMNS = (
     "id, title, learning, context, tags, namespace, created_by_agent, created_by_user, created_by_run,"
-    " created_at, updated_at, use_count, last_used_at"
+    " created_at, updated_at, use_count, last_used_at, status, merged_into, flag, reviewed_by, reviewed_at"
 )
+# Statuses search never returns (rejected, archived, merged): kept as a trace, restorable.
+STATUSES = ("live", "proposed", "rejected", "archived", "merged")
 TSV = (
     "setweight(to_tsvector('english', :title), 'A') || "
     "setweight(to_tsvector('english', :learning || ' ' || :context || ' ' || :tag_text), 'B')"
@@ -50,6 +52,11 @@ class Learning:
     updated_at: datetime
     use_count: int
     last_used_at: datetime | None
+    status: str = "live"
+    merged_into: int | None = None
+    flag: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,13 @@ def save_learning(
     tags: Sequence[str] = (),
     namespace: str = "global",
     created_by: CreatedBy | None = None,
+    status: str = "live",
 ) -> SaveResult:
-    """Add a learning, or update its near-duplicate in the same namespace."""
+    """Add a learning, or update its near-duplicate in the same namespace.
+
+    A `proposed` learning (PROPOSE mode) only ever updates a proposal by the same user, never a live
+    learning: changing shared knowledge goes through review (db.knowledge.proposals).
+    """
     if not title.strip() or not learning.strip():
         raise ValueError("a learning needs a non-empty title and learning text")
     by = created_by or CreatedBy()
@@ -92,6 +104,8 @@ def save_learning(
         "tag_text": " ".join(tags),
         "ns": namespace,
         "v": vector,
+        "status": status,
+        "user": by.user,
     }
     with engine.begin() as conn:
         ensure_embedder(conn, embedder)
@@ -103,10 +117,10 @@ def save_learning(
         row = conn.execute(
             text(
                 "INSERT INTO ai.learnings (title, learning, context, tags, namespace, created_by_agent,"
-                " created_by_user, created_by_run, embedding, tsv) VALUES (:title, :learning, :context, :tags,"
-                f" :ns, :agent, :user, :run, CAST(:v AS vector), {TSV}) RETURNING {COLUMNS}"
+                " created_by_user, created_by_run, embedding, tsv, status) VALUES (:title, :learning, :context, :tags,"
+                f" :ns, :agent, :user, :run, CAST(:v AS vector), {TSV}, :status) RETURNING {COLUMNS}"
             ),
-            {**values, "agent": by.agent, "user": by.user, "run": by.run},
+            {**values, "agent": by.agent, "run": by.run},
         ).one()
     return SaveResult(_learning(row), created=True)
 
@@ -114,7 +128,8 @@ def save_learning(
 def _near_duplicate(conn: Connection, values: Mapping[str, object]) -> int | None:
     row = conn.execute(
         text(
-            "SELECT id FROM ai.learnings WHERE namespace = :ns AND (lower(title) = lower(:title)"
+            "SELECT id FROM ai.learnings WHERE namespace = :ns AND status = :status"
+            " AND (status = 'live' OR created_by_user IS NOT DISTINCT FROM :user) AND (lower(title) = lower(:title)"
             " OR 1 - (embedding <=> CAST(:v AS vector)) >= :threshold)"
             " ORDER BY lower(title) = lower(:title) DESC, embedding <=> CAST(:v AS vector) LIMIT 1"
         ),

@@ -25,11 +25,14 @@ CANDIDATES = 20
 SNIPPET_CHARS = 240
 
 DOCS = """SELECT {list} AS list, id, kind, name, title, content, metadata, {score} AS score FROM ai.documents
- WHERE kind = ANY(:kinds) AND namespace = ANY(:ns) AND {where} ORDER BY {order} LIMIT :k"""
+ WHERE kind = ANY(:kinds) AND namespace = ANY(:ns) AND {where}
+ AND (status = 'live' OR (status = 'proposed' AND created_by ->> 'user' = :me)) ORDER BY {order} LIMIT :k"""
 LEARNINGS = """SELECT {list} AS list, id, 'learning' AS kind, title AS name, title,
  learning || CASE WHEN context <> '' THEN E'\\nContext: ' || context ELSE '' END AS content,
  jsonb_build_object('id', id, 'tags', tags, 'namespace', namespace, 'use_count', use_count) AS metadata,
  {score} AS score FROM ai.learnings WHERE {scope} AND {where} ORDER BY {order} LIMIT :k"""
+PROPOSED_BY_ME = "status = 'proposed' AND created_by_user = :me"
+LIVE_OR_MINE = f"status = 'live' OR ({PROPOSED_BY_ME})"
 FTS = {
     "list": "'fts'",
     "score": "ts_rank(tsv, websearch_to_tsquery('english', :q), 1)",
@@ -82,6 +85,8 @@ def search(
         "ns": visible_namespaces(user_id),
         "k": max(CANDIDATES, limit),
         "kinds": [k for k in kinds if k in DOCUMENT_KINDS],
+        # Proposed items are found only by the user whose run proposed them (NULL matches no one).
+        "me": user_id or None,
     }
     if user_id:
         params["mine"] = visible_namespaces(user_id)[1]
@@ -132,10 +137,17 @@ def _parts(kinds: list[str], params: dict[str, Any], mode: Mode) -> list[str]:
 def _learning_scopes(spec: dict[str, str], params: dict[str, Any]) -> list[str]:
     """Full text filters every visible namespace at once. Vectors take global learnings from their
     HNSW index (which holds only those) and the caller's own exactly: one user has hundreds, and
-    filtering a graph made mostly of other users' learnings is what made this slow."""
+    filtering a graph made mostly of other users' learnings is what made this slow. Only live
+    learnings are searched, plus the caller's own proposals (read exactly by their partial index)."""
     if spec is FTS:
-        return ["namespace = ANY(:ns)"]
-    return ["namespace = 'global'"] + (["namespace = :mine"] if "mine" in params else [])
+        return [f"namespace = ANY(:ns) AND ({LIVE_OR_MINE})"]
+    if "mine" not in params:
+        return ["namespace = 'global' AND status = 'live'"]
+    return [
+        "namespace = 'global' AND status = 'live'",
+        "namespace = :mine AND status = 'live'",
+        f"namespace = ANY(:ns) AND {PROPOSED_BY_ME}",
+    ]
 
 
 def _tune(conn: Connection, ef_search: int) -> None:

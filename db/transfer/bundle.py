@@ -50,7 +50,7 @@ class ScheduleItem(Item):
     name: str = Field(min_length=1, max_length=100)
     cron: str
     timezone: str = "UTC"
-    task: Literal["knowledge_refresh", "ask", "sql_check"]
+    task: Literal["knowledge_refresh", "ask", "sql_check", "learning_curation"]
     payload: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     description: str = ""

@@ -35,7 +35,7 @@ def test_a_greeting_is_answered_by_the_leader_without_delegating(
     assert isinstance(done, rev.RunCompleted) and done.sql == ()
     assert not of_type(events, rev.Delegated)
     # The Leader has no database tools at all: only its two colleagues.
-    assert model_server.chat_requests[0].tool_names == ["ask_analyst", "ask_engineer"]
+    assert model_server.chat_requests[0].tool_names == ["ask_analyst", "ask_engineer", "remember"]
     run_record = deps.store.get_run("alice", events[0].run_id)  # type: ignore[attr-defined]
     assert run_record is not None and run_record.status == "completed"
 

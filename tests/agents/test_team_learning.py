@@ -6,6 +6,7 @@ from sqlalchemy import text as sql_text
 
 from agents import run_events as rev
 from agents.team import Deps
+from db.knowledge.proposals import approve_proposal, list_proposals
 from tests.agents import harness
 from tests.agents.harness import audit_rows, final, of_type, run
 from tests.fakes.model_server import FakeModelServer, RecordedRequest, call, respond, text, tools
@@ -50,6 +51,10 @@ def test_an_sql_error_fixed_is_saved_as_a_learning_and_used_next_session(
     error_result = model_server.chat_requests[2].tool_results()
     assert "does not exist" in list(error_result.values())[0]
     assert final(first).sql == (GOOD_SQL,)  # type: ignore[attr-defined]
+    # PROPOSE mode (the default): the learning reaches other users once an admin approves it.
+    (proposal,) = list_proposals(deps.engines.service)
+    assert proposal.title == "active subscriptions"
+    approve_proposal(deps.engines.service, proposal.id, reviewer="admin")
 
     model_server.reset()
 
