@@ -1,8 +1,9 @@
 """What happens when a person rates an answer (REST, Slack, CLI all come here).
 
 - Every 👍/👎 is stored with the run, the person and the SQL that ran (db/store/feedback.py).
-- A 👍 on an answer whose SQL ran proposes that SQL as a validated query: it serves its author at
-  once and everyone else once the data team approves it.
+- A 👍 on an answer whose SQL ran saves that SQL as a validated query, as LEARNING_MODE_QUERIES
+  says: `propose` (default) serves its author at once and everyone else once the data team approves
+  it; `agentic` makes it live for everyone; `off` saves nothing.
 - A 👎 with a comment, or a correcting reply in the Slack thread, becomes a learning for that
   person through one fixed model call (agents/corrections.py), linked to the run; their next
   question finds it through the learnings step of the context.
@@ -21,6 +22,7 @@ from agents.scope import Deps
 from app.errors import DashError
 from db.knowledge.documents import save_query
 from db.knowledge.learnings import CreatedBy, Learning, namespace_for, save_learning
+from db.knowledge.proposals import propose_query
 from db.store.feedback import Feedback, RatedRun, Rating, link_outcome, rated_run, record_feedback
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Outcome:
     feedback: Feedback
     learning: Learning | None = None
     query_id: int | None = None
+    proposal_id: int | None = None
 
 
 async def give_feedback(
@@ -47,11 +50,12 @@ async def give_feedback(
         return None
     run = await asyncio.to_thread(rated_run, engine, user_id, run_id)
     assert run is not None  # it was theirs a moment ago; runs are deleted only with their session
-    if rating is Rating.up and run.sql:
-        query_id = await asyncio.to_thread(propose_query, deps, run)
-        return Outcome(
-            await asyncio.to_thread(link_outcome, engine, feedback.id, query_id=query_id), None, query_id
+    if rating is Rating.up and run.sql and deps.settings.learning_mode_queries != "off":
+        query_id, proposal_id = await asyncio.to_thread(keep_query, deps, run)
+        linked = await asyncio.to_thread(
+            link_outcome, engine, feedback.id, query_id=query_id, proposal_id=proposal_id
         )
+        return Outcome(linked, None, query_id, proposal_id)
     if rating is Rating.down and feedback.comment:
         return await _learn(deps, run, feedback, await correction_of(deps, run, feedback.comment))
     return Outcome(feedback)
@@ -111,17 +115,16 @@ def save_correction(deps: Deps, run: RatedRun, correction: Correction) -> Learni
     ).learning
 
 
-def propose_query(deps: Deps, run: RatedRun) -> int:
-    """The answer's final statement as a validated query that serves its author until approved."""
-    return save_query(
-        deps.engines.service,
-        deps.embedder,
-        name=query_name(run.run_id),
-        description=run.question[:500],
-        sql=run.sql[-1],
-        namespace=namespace_for(run.user_id),
-        created_by=CreatedBy(agent=FEEDBACK_AGENT, user=run.user_id, run=run.run_id),
-    )
+def keep_query(deps: Deps, run: RatedRun) -> tuple[int, int | None]:
+    """The answer's final statement as a validated query: (document id, proposal id or None when
+    LEARNING_MODE_QUERIES=agentic made it live at once)."""
+    by = CreatedBy(agent=FEEDBACK_AGENT, user=run.user_id, run=run.run_id)
+    name, description, sql = query_name(run.run_id), run.question[:500], run.sql[-1]
+    engine, embedder = deps.engines.service, deps.embedder
+    if deps.settings.learning_mode_queries == "agentic":
+        return save_query(engine, embedder, name=name, description=description, sql=sql, created_by=by), None
+    proposal = propose_query(engine, embedder, name=name, description=description, sql=sql, created_by=by)
+    return proposal.item_id, proposal.id
 
 
 def query_name(run_id: str) -> str:

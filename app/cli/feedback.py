@@ -70,8 +70,10 @@ def rate(run_id: str, rating: str, comment: str, user: str) -> None:
 def describe_outcome(outcome: Outcome) -> str:
     f = outcome.feedback
     lines = [f"feedback {f.id}: {f.rating.value} on run {f.run_id} ({len(f.sql)} SQL statement(s) ran)"]
-    if outcome.query_id is not None:
-        lines.append(f"proposed validated query {outcome.query_id} (serves {f.user_id} until approved)")
+    if outcome.proposal_id is not None:
+        lines.append(f"proposal {outcome.proposal_id}: the query serves {f.user_id} until approved")
+    elif outcome.query_id is not None:
+        lines.append(f"validated query {outcome.query_id} saved, live for everyone")
     if outcome.learning is not None:
         lines.append(f"learning {outcome.learning.id} for {f.user_id}: {outcome.learning.learning}")
     return "\n".join(lines)

@@ -65,7 +65,8 @@ class FeedbackOut(BaseModel):
     question: str
     sql: list[str] = Field(description="The statements that ran successfully for the answer.")
     learning_id: int | None = Field(description="The learning made of this feedback, if any.")
-    query_id: int | None = Field(description="The validated query proposed from this 👍, if any.")
+    query_id: int | None = Field(description="The validated query saved from this 👍, if any.")
+    proposal_id: int | None = Field(description="Its proposal, waiting for the data team (`/v1/proposals`).")
     created_at: datetime
     updated_at: datetime
 

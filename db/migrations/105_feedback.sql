@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS ai.feedback (
     -- deleting the learning or query must not delete the feedback that led to it).
     learning_id bigint,
     query_id    bigint,
+    proposal_id bigint,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
     -- One opinion per person per answer: giving it again changes it.

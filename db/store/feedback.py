@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, text
 
 COLUMNS = (
-    "f.id, f.run_id, f.user_id, f.rating, f.comment, f.source, f.sql, f.learning_id, f.query_id,"
+    "f.id, f.run_id, f.user_id, f.rating, f.comment, f.source, f.sql, f.learning_id, f.query_id, f.proposal_id,"
     " f.created_at, f.updated_at, r.session_id, r.question"
 )
 SQL_THAT_RAN = text(
@@ -57,6 +57,7 @@ class Feedback:
     sql: tuple[str, ...]
     learning_id: int | None
     query_id: int | None
+    proposal_id: int | None
     created_at: datetime
     updated_at: datetime
     session_id: str
@@ -105,16 +106,22 @@ def record_feedback(
 
 
 def link_outcome(
-    engine: Engine, feedback_id: int, *, learning_id: int | None = None, query_id: int | None = None
+    engine: Engine,
+    feedback_id: int,
+    *,
+    learning_id: int | None = None,
+    query_id: int | None = None,
+    proposal_id: int | None = None,
 ) -> Feedback:
-    """Remember the learning or proposed query the system made of this feedback."""
+    """Remember the learning or (proposed) query the system made of this feedback."""
     with engine.begin() as conn:
         conn.execute(
             text(
                 "UPDATE ai.feedback SET learning_id = coalesce(:learning, learning_id),"
-                " query_id = coalesce(:query, query_id) WHERE id = :id"
+                " query_id = coalesce(:query, query_id), proposal_id = coalesce(:proposal, proposal_id)"
+                " WHERE id = :id"
             ),
-            {"id": feedback_id, "learning": learning_id, "query": query_id},
+            {"id": feedback_id, "learning": learning_id, "query": query_id, "proposal": proposal_id},
         )
         return _get(conn, feedback_id)
 

@@ -32,10 +32,10 @@ def _answer_with_sql(
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_a_thumbs_up_stores_the_sql_and_proposes_it_for_its_author_only(
+def test_a_thumbs_up_proposes_the_sql_for_its_author_until_an_admin_approves_it(
     api: Api, model: FakeModelServer
 ) -> None:
-    alice, bob = api.key("alice"), api.key("bob")
+    alice, bob = api.key("alice", "analyst"), api.key("bob", "analyst")
     run = _answer_with_sql(api, alice, model)["run_id"]
     with api.client(bob) as http:
         theirs = http.post(f"/v1/runs/{run}/feedback", json={"rating": "up"})
@@ -45,13 +45,18 @@ def test_a_thumbs_up_stores_the_sql_and_proposes_it_for_its_author_only(
     assert response.status_code == 200, response.text
     feedback = response.json()["feedback"]
     assert feedback["rating"] == "up" and feedback["sql"] == [SQL] and feedback["user_id"] == "alice"
-    with api.engine.connect() as conn:
-        doc = conn.execute(
-            sql_text("SELECT namespace, metadata, created_by FROM ai.documents WHERE id = :id"),
-            {"id": feedback["query_id"]},
-        ).one()
-    assert doc.namespace == "user:alice" and doc.metadata["sql"] == SQL
-    assert doc.created_by == {"agent": "feedback", "user": "alice", "run": run}
+    assert _found_by(api, alice) and not _found_by(api, bob)  # proposed: only its author finds it
+    with api.client(api.key("root", "admin")) as http:
+        proposal = http.get(f"/v1/proposals/{feedback['proposal_id']}").json()
+        assert proposal["sql"] == SQL and proposal["created_by_run"] == run
+        assert http.post(f"/v1/proposals/{feedback['proposal_id']}/approve").status_code == 200
+    assert _found_by(api, bob)  # approved: live for everyone
+
+
+def _found_by(api: Api, key: str) -> bool:
+    with api.client(key) as http:
+        hits = http.get("/v1/knowledge/search", params={"q": QUESTION, "kind": "query"}).json()
+    return any(SQL in json.dumps(h) for h in hits)
 
 
 def test_a_thumbs_down_with_a_comment_becomes_a_learning_used_in_the_next_session(

@@ -56,7 +56,7 @@ def test_rate_up_and_down_then_list(
     assert (
         "up on run" in up.output
         and "1 SQL statement(s) ran" in up.output
-        and "proposed validated query" in up.output
+        and "the query serves local until approved" in up.output
     )
     assert not_mine.exit_code == 1 and "no run" in not_mine.output
     assert down.exit_code == 0, down.output
