@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from agents.corrections import Correcting, Correction, as_said, make_correction
 from agents.model import create_model_client
 from agents.scope import Deps
-from app.errors import DashError
+from app.errors import Conflict, DashError
 from db.knowledge.documents import save_query
 from db.knowledge.learnings import CreatedBy, Learning, namespace_for, save_learning
 from db.knowledge.proposals import propose_query
@@ -28,6 +28,13 @@ from db.store.feedback import Feedback, RatedRun, Rating, link_outcome, rated_ru
 log = logging.getLogger(__name__)
 CORRECTIONS_AGENT = "corrections"  # who created a correction learning: the system step, not an agent
 FEEDBACK_AGENT = "feedback"  # who proposed a query: a person's 👍, through the system
+
+
+class RunStillRunning(Conflict):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"Run {run_id} has no answer yet: rate it once it has finished.", detail={"run_id": run_id}
+        )
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,18 @@ class Outcome:
 async def give_feedback(
     deps: Deps, user_id: str, run_id: str, rating: Rating, comment: str = "", source: str = "rest"
 ) -> Outcome | None:
-    """Store the feedback and act on it; None when the run is not the user's."""
+    """Store the feedback and act on it; None when the run is not the user's.
+
+    Raises RunStillRunning for a run that has no answer yet (queued or running)."""
     engine = deps.store.engine
-    feedback = await asyncio.to_thread(record_feedback, engine, user_id, run_id, rating, comment, source)
-    if feedback is None:
-        return None
     run = await asyncio.to_thread(rated_run, engine, user_id, run_id)
-    assert run is not None  # it was theirs a moment ago; runs are deleted only with their session
+    if run is None:
+        return None
+    if run.status in ("queued", "running"):
+        raise RunStillRunning(run_id)
+    feedback = await asyncio.to_thread(record_feedback, engine, user_id, run_id, rating, comment, source)
+    if feedback is None:  # its session was deleted a moment ago
+        return None
     if rating is Rating.up and run.sql and deps.settings.learning_mode_queries != "off":
         query_id, proposal_id = await asyncio.to_thread(keep_query, deps, run)
         linked = await asyncio.to_thread(

@@ -28,6 +28,13 @@ from db.store.feedback import Feedback, FeedbackFilter, Rating, list_feedback
 
 router = APIRouter(tags=["feedback"])
 NOT_FOUND = documented_errors(e404="No such run for this caller (someone else's looks the same).")
+RATE_ERRORS = {
+    **NOT_FOUND,
+    **documented_errors(
+        e409="The run has not finished yet.",
+        e429="reask: you have too many runs in flight or asked too often (see Retry-After).",
+    ),
+}
 
 
 class FeedbackIn(BaseModel):
@@ -91,7 +98,7 @@ class FeedbackResult(BaseModel):
 @router.post(
     "/v1/runs/{run_id}/feedback",
     summary="Rate an answer of yours (👍/👎, optional comment); give it again to change it",
-    responses=NOT_FOUND,
+    responses=RATE_ERRORS,
 )
 async def rate_run(
     run_id: str, body: FeedbackIn, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep

@@ -44,6 +44,7 @@ class RatedRun:
     question: str
     answer: str
     sql: tuple[str, ...]
+    status: str = "completed"
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,13 @@ def rated_run(engine: Engine, user_id: str, run_id: str) -> RatedRun | None:
 
 def _rated_run(conn: Connection, user_id: str, run_id: str) -> RatedRun | None:
     row = conn.execute(
-        text("SELECT session_id, question, answer FROM ai.runs WHERE id = :run AND user_id = :user"),
+        text("SELECT session_id, question, answer, status FROM ai.runs WHERE id = :run AND user_id = :user"),
         {"run": run_id, "user": user_id},
     ).first()
     if row is None:
         return None
     sql = tuple(conn.execute(SQL_THAT_RAN, {"run": run_id}).scalars())
-    return RatedRun(run_id, row.session_id, user_id, row.question, row.answer or "", sql)
+    return RatedRun(run_id, row.session_id, user_id, row.question, row.answer or "", sql, row.status)
 
 
 def record_feedback(

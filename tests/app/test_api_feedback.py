@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from sqlalchemy import text as sql_text
-
+from db.store import Store
 from tests.app.api_fixtures import Api
 from tests.fakes.model_server import FakeModelServer, call, text, tools
 
@@ -124,6 +123,15 @@ def test_the_data_team_lists_and_filters_feedback_and_viewers_may_not(
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
     with api.client(alice) as http:
         assert http.get("/v1/feedback").status_code == 403
+
+
+def test_a_run_still_answering_cannot_be_rated_yet(api: Api) -> None:
+    store = Store(api.engine)
+    store.create_or_get_session("alice", "still-running")
+    run = store.start_run("alice", "still-running", QUESTION)  # a run some process is driving
+    with api.client(api.key("alice")) as http:
+        response = http.post(f"/v1/runs/{run.id}/feedback", json={"rating": "up"})
+    assert response.status_code == 409 and "no answer yet" in response.json()["error"]["message"]
 
 
 def _finished(http: object, run_id: str) -> dict[str, str]:
