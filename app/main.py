@@ -40,6 +40,7 @@ from app.scheduling import build_scheduler
 from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
+from app.slack.review import review_notifier
 from app.sweeper import Sweeper
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
@@ -97,7 +98,8 @@ def create_app(
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
             app.state.authenticator = Authenticator(settings, engines.service)
-            app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings))
+            notify = review_notifier(settings, engines.service)
+            app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.hub = RunHub(store)
             app.state.scheduler = build_scheduler(settings, engines, store)
             app.state.slack = build_slack(settings, app.state.deps)

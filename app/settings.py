@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
     slack_review_channel: str | None = None
+    slack_reviewers: str = ""
 
     @field_validator("company_timezone")
     @classmethod
@@ -139,6 +140,11 @@ class Settings(BaseSettings):
         return all(
             s is not None and s.get_secret_value() for s in (self.slack_bot_token, self.slack_signing_secret)
         )
+
+    @property
+    def slack_reviewer_ids(self) -> frozenset[str]:
+        """Slack user IDs allowed to approve or reject proposals with the review message's buttons."""
+        return frozenset(u.strip() for u in self.slack_reviewers.split(",") if u.strip())
 
     @property
     def model_configured(self) -> bool:

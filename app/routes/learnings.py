@@ -40,6 +40,15 @@ class LearningOut(BaseModel):
     updated_at: datetime
     use_count: int
     last_used_at: datetime | None
+    status: str = Field(
+        description="live, proposed, rejected, archived or merged (only live ones, and your own proposed ones, are searched)."
+    )
+    merged_into: int | None = Field(
+        default=None, description="The learning this near-duplicate was merged into."
+    )
+    flag: str | None = Field(default=None, description="Why curation wants a person to look at it.")
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 class LearningEdit(BaseModel):

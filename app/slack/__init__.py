@@ -1,4 +1,5 @@
-"""Slack: DMs, @mentions and thread replies answered by the team, at `POST /slack/events`.
+"""Slack: DMs, @mentions and thread replies answered by the team, at `POST /slack/events`; review
+buttons (app/slack/review.py) at `POST /slack/interactions`.
 
 `build_slack(settings, deps)` (called in the lifespan) returns a `SlackBot` when SLACK_BOT_TOKEN
 and SLACK_SIGNING_SECRET are set, else None; the route then answers 404.
@@ -47,6 +48,20 @@ async def slack_events(request: Request) -> Response:
         raise refused.error()
     with metrics.slack_ack():
         return _in_dash_shape(await AsyncSlackRequestHandler(bot.app).handle(request))
+
+
+@router.post(
+    "/slack/interactions", summary="Slack interactivity endpoint (signed by Slack)", include_in_schema=False
+)
+async def slack_interactions(request: Request) -> Response:
+    """Button clicks (Approve/Reject on a proposal in SLACK_REVIEW_CHANNEL), handled by Bolt."""
+    bot: SlackBot | None = getattr(request.app.state, "slack", None)
+    if bot is None:
+        raise NotFound("Slack is not enabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
+    refused = refusal(request.headers, await request.body(), bot.signing_secret, time.time(), form=True)
+    if refused is not None:
+        raise refused.error()
+    return _in_dash_shape(await AsyncSlackRequestHandler(bot.app).handle(request))
 
 
 def _in_dash_shape(response: Response) -> Response:

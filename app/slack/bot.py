@@ -15,8 +15,10 @@ from app import metrics
 from app.slack.events import Question, Verdict, classify, question
 from app.slack.feedback import SlackFeedback, reaction
 from app.slack.ledger import SlackLedger
+from app.slack.memory_commands import forget_reply, is_forget
 from app.slack.progress import MIN_UPDATE_S
 from app.slack.responder import Responder
+from app.slack.review import APPROVE, REJECT, on_review_action
 from db.engines import database_unreachable
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,13 @@ class SlackBot:
         self.app.event("message")(self._on_event)
         self.feedback = SlackFeedback(deps, self.client, self.responder.answers)
         self.app.event("reaction_added")(self._on_reaction)
+        self.app.action(APPROVE)(self._on_review)
+        self.app.action(REJECT)(self._on_review)
+        self.deps = deps
+
+    async def _on_review(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await on_review_action(self.deps.settings, self.deps.engines.service, self.client, body)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         self._background(self.handle(body, event, context.bot_user_id))
@@ -74,6 +83,10 @@ class SlackBot:
                 raise
             log.warning("Slack: the database is unreachable, question in %s not taken", q.channel)
             await self.responder.unavailable(q)
+            return
+        if event.get("channel_type") == "im" and is_forget(q.text):
+            reply = await asyncio.to_thread(forget_reply, self.deps.engines.service, q.user_id, q.text)
+            await self.client.chat_postMessage(channel=q.channel, thread_ts=q.thread_ts, text=reply)
             return
         await self._learn_from(q)
         await self.responder.respond(q)

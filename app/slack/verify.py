@@ -13,6 +13,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from app.errors import BadRequest, DashError, Unauthorized
 
@@ -31,8 +32,11 @@ class Refusal:
         return BadRequest(self.message) if self.status == 400 else Unauthorized(self.message)
 
 
-def refusal(headers: Mapping[str, str], body: bytes, secret: str, now: float) -> Refusal | None:
-    """None when the request is signed by Slack, recent, and carries a JSON object; else why not."""
+def refusal(
+    headers: Mapping[str, str], body: bytes, secret: str, now: float, *, form: bool = False
+) -> Refusal | None:
+    """None when the request is signed by Slack, recent, and carries a JSON object (an interaction:
+    a form with a JSON `payload`, `form=True`); else why not."""
     timestamp, signature = headers.get(TIMESTAMP), headers.get(SIGNATURE)
     if not timestamp or not signature:
         return Refusal(
@@ -44,7 +48,7 @@ def refusal(headers: Mapping[str, str], body: bytes, secret: str, now: float) ->
         return Refusal(401, f"{TIMESTAMP} is more than {MAX_SKEW_S} s from now: a replay, or a wrong clock.")
     if not hmac.compare_digest(expected_signature(secret, timestamp, body), signature):
         return Refusal(401, f"{SIGNATURE} does not match the body: check SLACK_SIGNING_SECRET.")
-    return _body_refusal(body)
+    return _form_refusal(body) if form else _body_refusal(body)
 
 
 def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -63,3 +67,14 @@ def _body_refusal(body: bytes) -> Refusal | None:
     if not isinstance(payload, dict):
         return Refusal(400, "The body is JSON but not a JSON object; Slack sends events as a JSON object.")
     return None
+
+
+def _form_refusal(body: bytes) -> Refusal | None:
+    """Slack sends a button click as a form whose one field `payload` is a JSON object."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return Refusal(400, "The body is not a form; Slack sends interactions as payload=<JSON>.")
+    payload = fields.get("payload", [""])[0].encode()
+    refused = _body_refusal(payload)
+    return Refusal(400, f"The form's payload field: {refused.message}") if refused else None

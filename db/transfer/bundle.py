@@ -30,6 +30,8 @@ class DocumentItem(Item):
     metadata: dict[str, Any] = Field(default_factory=dict)
     created_by: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime | None = None
+    # A proposal stays one after a move (queued again for review); a rejected one stays rejected.
+    status: Literal["live", "proposed", "rejected"] = "live"
 
 
 class LearningItem(Item):
@@ -44,6 +46,7 @@ class LearningItem(Item):
     created_at: datetime | None = None
     use_count: int = Field(default=0, ge=0)
     last_used_at: datetime | None = None
+    status: Literal["live", "proposed", "rejected", "archived", "merged"] = "live"
 
 
 class ScheduleItem(Item):

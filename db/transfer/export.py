@@ -10,12 +10,12 @@ from sqlalchemy import Connection, Engine, text
 from db.transfer.bundle import ApiKeyItem, Bundle, DocumentItem, LearningItem, ScheduleItem
 
 DOCUMENTS = (
-    "SELECT kind, name, namespace, title, summary, content, metadata, created_by, created_at"
+    "SELECT kind, name, namespace, title, summary, content, metadata, created_by, created_at, status"
     " FROM ai.documents WHERE origin = 'agent' ORDER BY kind, namespace, name"
 )
 LEARNINGS = (
     "SELECT title, learning, context, tags, namespace, created_by_agent, created_by_user, created_by_run,"
-    " created_at, use_count, last_used_at FROM ai.learnings ORDER BY namespace, lower(title), id"
+    " created_at, use_count, last_used_at, status FROM ai.learnings ORDER BY namespace, lower(title), id"
 )
 SCHEDULES = "SELECT name, cron, timezone, task, payload, enabled, description, created_by FROM ai.schedules ORDER BY name"
 API_KEYS = "SELECT id, user_id, role, created_at, revoked_at, last_used_at FROM ai.api_keys ORDER BY id"

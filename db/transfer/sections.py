@@ -76,7 +76,7 @@ class Documents:
     def plan(self, conn: Connection, items: Sequence[DocumentItem]) -> list[Planned[DocumentItem]]:
         rows = conn.execute(
             text(
-                "SELECT id, kind, namespace, name, origin, title, summary, content, metadata FROM ai.documents"
+                "SELECT id, kind, namespace, name, origin, title, summary, content, metadata, status FROM ai.documents"
                 " WHERE kind IN ('query', 'view')"
             )
         )
@@ -90,11 +90,12 @@ class Documents:
                 raise TransferConflict(
                     f"documents: a curated {item.kind} named {item.name!r} exists here; rename one of them"
                 )
-            same = (row.title, row.summary, row.content, row.metadata) == (
+            same = (row.title, row.summary, row.content, row.metadata, row.status) == (
                 item.title,
                 item.summary,
                 item.content,
                 item.metadata,
+                item.status,
             )
             return ("unchanged" if same else "update"), row.id
 
@@ -108,21 +109,24 @@ class Documents:
                 "id": p.row_id, "kind": doc.kind, "name": doc.name, "ns": p.item.namespace, "title": doc.title,
                 "summary": doc.summary, "content": doc.content, "metadata": json.dumps(p.item.metadata),
                 "hash": doc.content_hash, "by": json.dumps(p.item.created_by), "vector": vector,
-                "head": search_head(doc.name, doc.title), "at": p.item.created_at,
+                "head": search_head(doc.name, doc.title), "at": p.item.created_at, "status": p.item.status,
             }  # fmt: skip
-            conn.execute(text(DOCUMENT_ADD if p.action == "add" else DOCUMENT_UPDATE), params)
+            row_id = conn.execute(
+                text(DOCUMENT_ADD if p.action == "add" else DOCUMENT_UPDATE), params
+            ).scalar_one()
+            queue_if_proposed(conn, "query", row_id, p.item.status, p.item.created_by)
 
 
 DOCUMENT_ADD = (
     "INSERT INTO ai.documents (kind, name, namespace, origin, title, summary, content, metadata, content_hash,"
-    " created_by, embedding, tsv, created_at) VALUES (:kind, :name, :ns, 'agent', :title, :summary, :content,"
+    " created_by, embedding, tsv, created_at, status) VALUES (:kind, :name, :ns, 'agent', :title, :summary, :content,"
     f" CAST(:metadata AS jsonb), :hash, CAST(:by AS jsonb), CAST(:vector AS vector), {DOC_TSV},"
-    " coalesce(CAST(:at AS timestamptz), now()))"
+    " coalesce(CAST(:at AS timestamptz), now()), :status) RETURNING id"
 )
 DOCUMENT_UPDATE = (
     "UPDATE ai.documents SET title = :title, summary = :summary, content = :content,"
     " metadata = CAST(:metadata AS jsonb), content_hash = :hash, embedding = CAST(:vector AS vector),"
-    f" tsv = {DOC_TSV}, updated_at = now() WHERE id = :id"
+    f" tsv = {DOC_TSV}, status = :status, updated_at = now() WHERE id = :id RETURNING id"
 )
 
 
@@ -134,7 +138,9 @@ class Learnings:
 
     def plan(self, conn: Connection, items: Sequence[LearningItem]) -> list[Planned[LearningItem]]:
         rows = conn.execute(
-            text("SELECT id, namespace, lower(title) AS title_key, learning, context, tags FROM ai.learnings")
+            text(
+                "SELECT id, namespace, lower(title) AS title_key, learning, context, tags, status FROM ai.learnings"
+            )
         )
         current: dict[tuple[str, str], Any] = {}
         for row in rows:
@@ -144,10 +150,11 @@ class Learnings:
             row = current.get((item.namespace, item.title.lower()))
             if row is None:
                 return "add", None
-            same = (row.learning, row.context, sorted(row.tags)) == (
+            same = (row.learning, row.context, sorted(row.tags), row.status) == (
                 item.learning,
                 item.context,
                 sorted(item.tags),
+                item.status,
             )
             return ("unchanged" if same else "update"), row.id
 
@@ -161,19 +168,38 @@ class Learnings:
                 **item.model_dump(), "tags": sorted(set(item.tags)), "tag_text": " ".join(item.tags),
                 "ns": item.namespace, "v": vector, "id": p.row_id,
             }  # fmt: skip
-            conn.execute(text(LEARNING_ADD if p.action == "add" else LEARNING_UPDATE), params)
+            row_id = conn.execute(
+                text(LEARNING_ADD if p.action == "add" else LEARNING_UPDATE), params
+            ).scalar_one()
+            by = {"agent": item.created_by_agent, "user": item.created_by_user, "run": item.created_by_run}
+            queue_if_proposed(conn, "learning", row_id, item.status, by)
 
 
 LEARNING_ADD = (
     "INSERT INTO ai.learnings (title, learning, context, tags, namespace, created_by_agent, created_by_user,"
-    " created_by_run, created_at, use_count, last_used_at, embedding, tsv) VALUES (:title, :learning, :context,"
+    " created_by_run, created_at, use_count, last_used_at, embedding, tsv, status) VALUES (:title, :learning, :context,"
     " :tags, :ns, :created_by_agent, :created_by_user, :created_by_run, coalesce(CAST(:created_at AS timestamptz),"
-    f" now()), :use_count, :last_used_at, CAST(:v AS vector), {TSV})"
+    f" now()), :use_count, :last_used_at, CAST(:v AS vector), {TSV}, :status) RETURNING id"
 )
 LEARNING_UPDATE = (
     "UPDATE ai.learnings SET learning = :learning, context = :context, tags = :tags,"
-    f" embedding = CAST(:v AS vector), tsv = {TSV}, updated_at = now() WHERE id = :id"
+    f" embedding = CAST(:v AS vector), tsv = {TSV}, status = :status, updated_at = now() WHERE id = :id RETURNING id"
 )
+
+
+def queue_if_proposed(conn: Connection, kind: str, item_id: int, status: str, by: dict[str, Any]) -> None:
+    """An imported proposal waits for review here too (ai.proposals), like one an agent just made."""
+    if status != "proposed":
+        return
+    conn.execute(
+        text(
+            "INSERT INTO ai.proposals (item_kind, item_id, created_by_agent, created_by_user, created_by_run)"
+            " VALUES (:kind, :id, :agent, :user, :run) ON CONFLICT (item_kind, item_id) DO NOTHING"
+        ),
+        {"kind": kind, "id": item_id, "agent": by.get("agent"), "user": by.get("user"), "run": by.get("run")},
+    )
+
+
 SCHEDULE_FIELDS = ("cron", "timezone", "task", "payload", "enabled", "description")
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from db.embeddings import LocalEmbedder
+from db.engines import DatabaseTarget
 from db.knowledge.learnings import CreatedBy, get_learning, save_learning
 from db.knowledge.proposals import (
     approve_proposal,
@@ -15,6 +16,8 @@ from db.knowledge.proposals import (
     reject_proposal,
 )
 from db.knowledge.search import search
+from db.transfer import export_bundle, import_bundle
+from tests.conftest import fresh_database
 
 ALICE = CreatedBy(agent="analyst", user="alice", run="run-1")
 
@@ -100,3 +103,21 @@ def test_a_live_save_is_not_merged_into_someone_elses_proposal(
         engine, embedder, title="Fiscal year", learning="The fiscal year starts in February."
     )
     assert live.created and live.learning.id != saved.learning.id
+
+
+def test_an_export_keeps_proposals_waiting_and_rejections_rejected_in_the_target(
+    engine: Engine, embedder: LocalEmbedder, server: DatabaseTarget
+) -> None:
+    propose_learning(engine, embedder, title="Pending rule", learning="Waiting for review.", created_by=ALICE)
+    _, gone = propose_learning(engine, embedder, title="Bad rule", learning="Was rejected.", created_by=ALICE)
+    reject_proposal(engine, gone.id, reviewer="admin")
+    bundle = export_bundle(engine)
+    with fresh_database(server) as target:
+        other = create_engine(target.service_url)
+        try:
+            import_bundle(other, embedder, bundle, next_run=lambda cron, tz: None)
+            (waiting,) = list_proposals(other)
+            assert (waiting.title, waiting.created_by_user) == ("Pending rule", "alice")
+            assert "Bad rule" not in _names(other, embedder, "bad rule rejected", "alice")
+        finally:
+            other.dispose()
