@@ -22,7 +22,7 @@ from agents.scope import Deps
 from app.errors import Conflict, DashError
 from db.knowledge.documents import save_query
 from db.knowledge.learnings import CreatedBy, Learning, namespace_for, save_learning
-from db.knowledge.proposals import propose_query
+from db.knowledge.proposals import Proposal, propose_query
 from db.store.feedback import Feedback, RatedRun, Rating, link_outcome, rated_run, record_feedback
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,18 @@ def keep_query(deps: Deps, run: RatedRun) -> tuple[int, int | None]:
     if deps.settings.learning_mode_queries == "agentic":
         return save_query(engine, embedder, name=name, description=description, sql=sql, created_by=by), None
     proposal = propose_query(engine, embedder, name=name, description=description, sql=sql, created_by=by)
+    _tell_reviewers(deps, proposal)
     return proposal.item_id, proposal.id
+
+
+def _tell_reviewers(deps: Deps, proposal: Proposal) -> None:
+    """E.g. post it to the Slack review channel; the proposal stands if that fails."""
+    if deps.on_proposed is None:
+        return
+    try:
+        deps.on_proposed(proposal)
+    except Exception:
+        log.exception("could not tell the reviewers of proposal %s", proposal.id)
 
 
 def query_name(run_id: str) -> str:
