@@ -62,13 +62,18 @@ async def give_feedback(
     feedback = await asyncio.to_thread(record_feedback, engine, user_id, run_id, rating, comment, source)
     if feedback is None:  # its session was deleted a moment ago
         return None
-    if rating is Rating.up and run.sql and deps.settings.learning_mode_queries != "off":
+    return await _act_on(deps, run, feedback)
+
+
+async def _act_on(deps: Deps, run: RatedRun, feedback: Feedback) -> Outcome:
+    """👍 with SQL that ran: keep the query; 👎 with a comment: learn from it; otherwise only stored."""
+    if feedback.rating is Rating.up and run.sql and deps.settings.learning_mode_queries != "off":
         query_id, proposal_id = await asyncio.to_thread(keep_query, deps, run)
         linked = await asyncio.to_thread(
-            link_outcome, engine, feedback.id, query_id=query_id, proposal_id=proposal_id
+            link_outcome, deps.store.engine, feedback.id, query_id=query_id, proposal_id=proposal_id
         )
         return Outcome(linked, None, query_id, proposal_id)
-    if rating is Rating.down and feedback.comment:
+    if feedback.rating is Rating.down and feedback.comment:
         return await _learn(deps, run, feedback, await correction_of(deps, run, feedback.comment))
     return Outcome(feedback)
 
