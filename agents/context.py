@@ -23,6 +23,7 @@ from db.embeddings import Embedder
 from db.knowledge.company import CompanyProfile, company_profile, describe_company
 from db.knowledge.coverage import read_coverage
 from db.knowledge.coverage_render import coverage_lines
+from db.knowledge.documents import record_query_use
 from db.knowledge.learnings import record_use
 from db.knowledge.memory import list_memory, record_memory_use
 from db.knowledge.search import SearchHit, search
@@ -116,6 +117,7 @@ def business_rules(sources: Sources, request: Request) -> Section | None:
 def retrieved_knowledge(sources: Sources, request: Request) -> Section | None:
     kinds = ["table", "query", "business", "view", "doc"]
     hits = _search(sources, request, kinds, RETRIEVED)
+    record_query_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
     return _hits_section("Knowledge retrieved for this question", hits)
 
 

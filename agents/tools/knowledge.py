@@ -13,7 +13,7 @@ from agents.tools.sql import SqlLedger
 from app.settings import Settings
 from db.embeddings import Embedder
 from db.engines import Engines
-from db.knowledge.documents import save_query
+from db.knowledge.documents import record_query_use, save_query
 from db.knowledge.learnings import CreatedBy, record_use
 from db.knowledge.proposals import Proposal, propose_query
 from db.knowledge.search import SearchHit, search
@@ -42,6 +42,7 @@ def search_tool(
         """
         hits = _search(engines, embedder, settings, query, user_id, kinds, limit)
         record_use(engines.service, [int(h.metadata["id"]) for h in hits if h.kind == "learning"])
+        record_query_use(engines.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
         return [hit_for_model(h) for h in hits]
 
     return search_knowledge

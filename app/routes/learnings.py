@@ -1,7 +1,8 @@
 """`/v1/learnings`: what the agents learned, scoped to global plus the caller's own namespace.
 
 Reading needs the analyst role; editing and deleting need admin. A learning outside the caller's
-namespaces is a 404, exactly like a missing one.
+namespaces is a 404, exactly like a missing one; so is, for anyone but an admin, one that search
+would not show them (another user's proposal, a rejected, archived or merged one).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.auth import Role
 from app.deps import Admin, Analyst, EnginesDep
 from app.errors import NotFound
 from app.routes.models import documented_errors
@@ -65,8 +67,11 @@ async def list_all(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[LearningOut]:
+    reviewer = principal.role >= Role.admin
     found = await asyncio.to_thread(
-        list_learnings, engines.service, user_id=principal.user_id, limit=limit, offset=offset
+        lambda: list_learnings(
+            engines.service, user_id=principal.user_id, limit=limit, offset=offset, reviewer=reviewer
+        )
     )
     return [_out(x) for x in found]
 
@@ -74,7 +79,10 @@ async def list_all(
 @router.get("/{learning_id}", summary="Read one learning", responses=NOT_FOUND)
 async def read(principal: Analyst, engines: EnginesDep, learning_id: LearningId) -> LearningOut:
     ns = visible_namespaces(principal.user_id)
-    found = await asyncio.to_thread(get_learning, engines.service, learning_id, namespaces=ns)
+    viewer = None if principal.role >= Role.admin else principal.user_id
+    found = await asyncio.to_thread(
+        lambda: get_learning(engines.service, learning_id, namespaces=ns, viewer=viewer)
+    )
     return _out(_found(found, learning_id))
 
 

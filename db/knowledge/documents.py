@@ -129,3 +129,16 @@ def delete_document(engine: Engine, kind: str, name: str, *, namespace: str = "g
             {"kind": kind, "name": name, "ns": namespace},
         )
     return bool(result.rowcount)
+
+
+def record_query_use(engine: Engine, doc_ids: list[int]) -> None:
+    """Count that these validated queries were put in front of an agent (use_count, last_used_at)."""
+    if not doc_ids:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ai.documents SET use_count = use_count + 1, last_used_at = now() WHERE id = ANY(:ids)"
+            ),
+            {"ids": doc_ids},
+        )

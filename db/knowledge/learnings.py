@@ -22,6 +22,7 @@ COLUMNS = (
     "id, title, learning, context, tags, namespace, created_by_agent, created_by_user, created_by_run,"
     " created_at, updated_at, use_count, last_used_at, status, merged_into, flag, reviewed_by, reviewed_at"
 )
+REVIEWER_OR_VISIBLE = "(CAST(:reviewer AS boolean) OR status = 'live' OR (status = 'proposed' AND created_by_user = CAST(:me AS text)))"
 # Statuses search never returns (rejected, archived, merged): kept as a trace, restorable.
 STATUSES = ("live", "proposed", "rejected", "archived", "merged")
 TSV = (
@@ -158,28 +159,44 @@ def list_learnings(
     namespaces: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
+    reviewer: bool = True,
 ) -> list[Learning]:
-    """Newest first, scoped to what the caller may see (global + their own namespace)."""
+    """Newest first, scoped to what the caller may see (global + their own namespace). Not a
+    `reviewer` (admin): only live learnings and the caller's own proposals, as search shows them."""
     ns = list(namespaces) if namespaces is not None else visible_namespaces(user_id)
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                f"SELECT {COLUMNS} FROM ai.learnings WHERE namespace = ANY(:ns)"
+                f"SELECT {COLUMNS} FROM ai.learnings WHERE namespace = ANY(:ns) AND {REVIEWER_OR_VISIBLE}"
                 " ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset"
             ),
-            {"ns": ns, "limit": limit, "offset": offset},
+            {"ns": ns, "limit": limit, "offset": offset, "reviewer": reviewer, "me": user_id},
         )
         return [_learning(r) for r in rows]
 
 
 def get_learning(
-    engine: Engine, learning_id: int, *, namespaces: Sequence[str] | None = None
+    engine: Engine,
+    learning_id: int,
+    *,
+    namespaces: Sequence[str] | None = None,
+    viewer: str | None = None,
 ) -> Learning | None:
-    """One learning, or None when it does not exist or lies outside `namespaces` (None: any)."""
+    """One learning, or None when it does not exist or lies outside `namespaces` (None: any). With a
+    `viewer` (not an admin), only a live learning or that viewer's own proposal is found."""
     with engine.connect() as conn:
         row = conn.execute(
-            text(f"SELECT {COLUMNS} FROM ai.learnings WHERE id = :id AND (:any OR namespace = ANY(:ns))"),
-            {"id": learning_id, "any": namespaces is None, "ns": list(namespaces or [])},
+            text(
+                f"SELECT {COLUMNS} FROM ai.learnings WHERE id = :id AND (:any OR namespace = ANY(:ns))"
+                f" AND {REVIEWER_OR_VISIBLE}"
+            ),
+            {
+                "id": learning_id,
+                "any": namespaces is None,
+                "ns": list(namespaces or []),
+                "reviewer": viewer is None,
+                "me": viewer,
+            },
         ).first()
     return None if row is None else _learning(row)
 

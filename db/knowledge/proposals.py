@@ -24,8 +24,8 @@ DECISIONS = {"approve": ("approved", "live"), "reject": ("rejected", "rejected")
 ITEM_TABLE = {"learning": "ai.learnings", "query": "ai.documents"}
 COLUMNS = """p.id, p.item_kind, p.item_id, p.status, p.created_by_agent, p.created_by_user, p.created_by_run,
  p.created_at, p.reviewed_by, p.reviewed_at, p.note, p.slack_channel, p.slack_ts,
- COALESCE(l.title, d.title) AS title,
- COALESCE(l.learning, d.metadata ->> 'description') AS body,
+ COALESCE(l.title, d.title, '(deleted)') AS title,
+ COALESCE(l.learning, d.metadata ->> 'description', '') AS body,
  COALESCE(d.metadata ->> 'sql', '') AS sql,
  COALESCE(l.use_count, d.use_count, 0) AS use_count"""
 FROM = """ai.proposals p

@@ -87,6 +87,10 @@ def test_a_rejected_learning_is_gone_from_everyones_search_but_kept_as_a_trace(
     (proposal,) = admin.get("/v1/proposals", params={"kind": "learning"}).json()
     assert "Enterprise accounts" in _found(alice, "enterprise accounts seats", "learning")
     assert "Enterprise accounts" not in _found(bob, "enterprise accounts seats", "learning")
+    item = f"/v1/learnings/{proposal['item_id']}"
+    assert alice.get(item).json()["status"] == "proposed"
+    assert bob.get(item).status_code == 404  # someone else's proposal, as search has it
+    assert proposal["item_id"] not in {x["id"] for x in bob.get("/v1/learnings").json()}
 
     edited = admin.patch(
         f"/v1/proposals/{proposal['id']}", json={"learning": LEARNING + " Seats, not users."}
