@@ -8,7 +8,7 @@ import time
 
 from db.store import Store
 from tests.app.api_fixtures import Api
-from tests.fakes.model_server import FakeModelServer, call, text, tools
+from tests.fakes.model_server import FakeModelServer, call, error, text, tools
 
 SQL = "SELECT 100 AS revenue"
 QUESTION = "What was revenue last month?"
@@ -86,6 +86,20 @@ def test_a_thumbs_down_with_a_comment_becomes_a_learning_used_in_the_next_sessio
     model.reset()
     _answer_with_sql(api, alice, model)  # a new session: the learning is in the Analyst's context
     assert any(RULE in str(r.messages) for r in model.chat_requests)
+
+
+def test_when_the_model_fails_the_correction_is_kept_in_the_users_words(
+    api: Api, model: FakeModelServer
+) -> None:
+    alice = api.key("alice")
+    run = _answer_with_sql(api, alice, model)["run_id"]
+    model.reset()
+    model.script(error(500))
+    with api.client(alice) as http:
+        body = http.post(
+            f"/v1/runs/{run}/feedback", json={"rating": "down", "comment": "refunds must be out"}
+        ).json()
+    assert "refunds must be out" in body["learning"]["learning"] and body["feedback"]["learning_id"]
 
 
 def test_reask_answers_the_same_question_again_in_the_same_session(api: Api, model: FakeModelServer) -> None:
