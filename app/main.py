@@ -23,6 +23,7 @@ from app.metrics import install as install_metrics
 from app.routes import (
     ask,
     audit,
+    feedback,
     health,
     knowledge,
     learnings,
@@ -49,7 +50,7 @@ from db.knowledge.vectors import check_embedder
 from db.store import Store
 
 log = logging.getLogger(__name__)
-ROUTERS = (ask, sessions, runs, knowledge, learnings, proposals, memory, audit, schedules, me)
+ROUTERS = (ask, sessions, runs, feedback, knowledge, learnings, proposals, memory, audit, schedules, me)
 
 
 def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:

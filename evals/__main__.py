@@ -15,7 +15,7 @@ from pathlib import Path
 
 CATEGORIES = {
     name: f"evals.{name}"
-    for name in ("accuracy", "boundaries", "governance", "retrieval", "routing", "security")
+    for name in ("accuracy", "boundaries", "governance", "learning", "retrieval", "routing", "security")
 }
 
 

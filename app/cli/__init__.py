@@ -11,7 +11,20 @@ import sys
 
 import typer
 
-from app.cli import ask, db, keys, knowledge, learnings, memory, proposals, schedules, sql, transfer, up
+from app.cli import (
+    ask,
+    db,
+    feedback,
+    keys,
+    knowledge,
+    learnings,
+    memory,
+    proposals,
+    schedules,
+    sql,
+    transfer,
+    up,
+)
 
 cli = typer.Typer(
     name="dash",
@@ -21,7 +34,20 @@ cli = typer.Typer(
     rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of the start
 )
 
-for module in (up, db, sql, knowledge, learnings, proposals, memory, ask, keys, schedules, transfer):
+for module in (
+    up,
+    db,
+    sql,
+    knowledge,
+    learnings,
+    proposals,
+    memory,
+    feedback,
+    ask,
+    keys,
+    schedules,
+    transfer,
+):
     module.register(cli)
 
 

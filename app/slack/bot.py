@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agents.scope import Deps
 from app import metrics
 from app.slack.events import Question, Verdict, classify, question
+from app.slack.feedback import SlackFeedback, reaction
 from app.slack.ledger import SlackLedger
 from app.slack.memory_commands import forget_reply, is_forget
 from app.slack.progress import MIN_UPDATE_S
@@ -37,6 +38,8 @@ class SlackBot:
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=True)
         self.app.event("app_mention")(self._on_event)
         self.app.event("message")(self._on_event)
+        self.feedback = SlackFeedback(deps, self.client, self.responder.answers)
+        self.app.event("reaction_added")(self._on_reaction)
         self.app.action(APPROVE)(self._on_review)
         self.app.action(REJECT)(self._on_review)
         self.deps = deps
@@ -46,9 +49,22 @@ class SlackBot:
         await on_review_action(self.deps.settings, self.deps.engines.service, self.client, body)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        task = asyncio.create_task(self._logged(self.handle(body, event, context.bot_user_id)))
+        self._background(self.handle(body, event, context.bot_user_id))
+
+    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        self._background(self.react(body, event))
+
+    def _background(self, work: Awaitable[None]) -> None:
+        task = asyncio.create_task(self._logged(work))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def react(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A 👍/👎 on an answer is feedback on its run, stored once however often Slack delivers it."""
+        r = reaction(event, body.get("team_id") or event.get("team") or "T")
+        event_id = body.get("event_id") or f"reaction:{event.get('event_ts')}:{event.get('user')}"
+        if r is not None and await asyncio.to_thread(self.ledger.claim, event_id):
+            await self.feedback.on_reaction(r)
 
     async def handle(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
         """Answer the event once, however often Slack delivers it."""
@@ -72,7 +88,16 @@ class SlackBot:
             reply = await asyncio.to_thread(forget_reply, self.deps.engines.service, q.user_id, q.text)
             await self.client.chat_postMessage(channel=q.channel, thread_ts=q.thread_ts, text=reply)
             return
+        await self._learn_from(q)
         await self.responder.respond(q)
+
+    async def _learn_from(self, q: Question) -> None:
+        """A reply correcting Dash's answer becomes a learning before it is answered (so the answer
+        already uses it). Best effort: the reply is answered whatever happens here."""
+        try:
+            await self.feedback.correct(q)
+        except Exception:
+            log.exception("Slack: could not learn from a reply in %s", q.channel)
 
     async def _take(self, q: Question, verdict: Verdict, event_id: str) -> bool:
         """Claim the event for this replica (False: not ours to answer) and join its thread."""

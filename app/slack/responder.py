@@ -24,6 +24,7 @@ from app.metrics import track_run
 from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
+from app.slack.ledger import AnswerLedger, AnswerPlace
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
 from app.slack.progress import MIN_UPDATE_S, Status, ThreadMessage, status_line
 from db.engines import database_unreachable
@@ -46,6 +47,7 @@ BUSY = (
 class Responder:
     def __init__(self, deps: Deps, client: AsyncWebClient, min_update_s: float = MIN_UPDATE_S) -> None:
         self.deps, self.client, self.min_update_s = deps, client, min_update_s
+        self.answers = AnswerLedger(deps.store.engine)
 
     async def respond(self, q: Question) -> None:
         """Run the question and leave exactly one answer (or one friendly error) in the thread."""
@@ -59,8 +61,10 @@ class Responder:
         try:
             await status.start()
             session = await asyncio.to_thread(self._session, q, await self._email(q.user))
-            final = await self._run(q, session, status)
-            await self._reply(status, final)
+            run_id, final = await self._run(q, session, status)
+            posted = await self._reply(status, final)
+            if run_id is not None and posted:
+                await asyncio.to_thread(self._remember, q, run_id, posted)
         except ModelNotConfigured:
             await self._apologise(status, SORRY_NO_MODEL)
         except TooManyRequests as busy:
@@ -98,29 +102,31 @@ class Responder:
             return None
         return (info.get("user") or {}).get("profile", {}).get("email")
 
-    async def _run(self, q: Question, session: str, status: Status) -> rev.RunEvent | None:
-        final: rev.RunEvent | None = None
+    async def _run(self, q: Question, session: str, status: Status) -> tuple[str | None, rev.RunEvent | None]:
+        run_id, final = None, None
         limits = run_limits(self.deps.settings)
         async for event in track_run("slack", ask(self.deps, q.user_id, q.text, session, limits=limits)):
             line = status_line(event)
             if line:
                 await status.show(line)
+            run_id = event.run_id if isinstance(event, rev.RunStarted) else run_id
             final = event if event.terminal else final
-        return final
+        return run_id, final
 
-    async def _reply(self, status: Status, final: rev.RunEvent | None) -> None:
+    async def _reply(self, status: Status, final: rev.RunEvent | None) -> list[str]:
+        """Post the answer (or an apology); the ts of the messages that carry the answer."""
         if not isinstance(final, rev.RunCompleted):
             retryable = isinstance(final, rev.RunFailed) and final.retryable
             log.warning("Slack run ended without an answer: %r", final)
             await status.put(SORRY.format(reason=SORRY_RETRY if retryable else SORRY_OTHER))
-            return
+            return []
         await deliver(status, to_mrkdwn(final.answer), Attachment("answer.md", final.answer, "answer"))
         if final.chart:
             await post_chart(ThreadMessage(self.client, status.channel, status.thread_ts), final.chart)
-        if final.sql:
-            await self._follow_up_sql(status, final.sql)
+        sql_ts = await self._follow_up_sql(status, final.sql) if final.sql else None
+        return [ts for ts in (status.ts, sql_ts) if ts]
 
-    async def _follow_up_sql(self, status: Status, sql: tuple[str, ...]) -> None:
+    async def _follow_up_sql(self, status: Status, sql: tuple[str, ...]) -> str | None:
         """The SQL that ran, after the answer. Best effort: the answer stands even if this fails."""
         message = ThreadMessage(self.client, status.channel, status.thread_ts)
         script = sql_script(sql) + "\n"
@@ -128,3 +134,12 @@ class Responder:
             await deliver(message, sql_block(sql), Attachment("query.sql", script, "SQL"))
         except Exception:
             log.exception("Slack: could not post the SQL that ran to %s", status.channel)
+        return message.ts
+
+    def _remember(self, q: Question, run_id: str, posted: list[str]) -> None:
+        """Which messages carry this run's answer: a reaction on them, or a reply, finds the run."""
+        place = AnswerPlace(q.team, q.channel, q.thread_ts, run_id, q.user_id)
+        try:
+            self.answers.record(place, *posted)
+        except Exception:  # the answer stands; only feedback on it by reaction is lost
+            log.exception("Slack: could not record where the answer of run %s is", run_id)

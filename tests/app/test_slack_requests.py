@@ -63,7 +63,7 @@ def test_a_correctly_signed_event_still_gets_through(dash: SlackDash) -> None:
 
 
 def test_an_event_dash_does_not_listen_to_is_refused_in_the_one_error_shape(dash: SlackDash) -> None:
-    body = envelope({"type": "reaction_added", "user": "U1", "reaction": "eyes"}, "EvReaction").encode()
+    body = envelope({"type": "channel_created", "channel": {"id": "C9"}}, "EvChannel").encode()
     response = httpx.post(f"{dash.api.base}/slack/events", content=body, headers=_signed(body), timeout=10)
     assert response.status_code == 404, response.text
     assert response.json()["error"]["code"] == "not_found"
