@@ -118,9 +118,9 @@ async def search_knowledge(
 
 
 class JoinOut(BaseModel):
-    columns: list[str] = Field(examples=[["customer_id"]])
-    references: str = Field(examples=["customers"])
-    ref_columns: list[str] = Field(examples=[["customer_id"]])
+    columns: list[str] = Field(examples=[["shopper_id"]])
+    references: str = Field(examples=["shoppers"])
+    ref_columns: list[str] = Field(examples=[["shopper_id"]])
     inferred: bool = Field(description="Guessed from the column's name, not a declared foreign key")
 
 
