@@ -19,6 +19,9 @@ from db.engines import Engines, libpq_url
 BOOKKEEPING = frozenset(
     {"sessions", "messages", "runs", "run_events", "sql_audit", "learnings", "dash_agent_ddl"}
 )
+# Use counters every retrieval bumps on purpose (they drive curation), not changes of content.
+USE_COUNTERS = ("use_count", "last_used_at")
+COUNTED = frozenset({"documents", "user_memory"})
 Checksums = dict[str, tuple[int, str]]
 
 
@@ -41,8 +44,12 @@ def checksums(engines: Engines) -> Checksums:
 
 
 def _checksum(conn: psycopg.Connection, schema: str, table: str) -> tuple[int, str]:
-    query = sql.SQL("SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) FROM {} t")
-    row = conn.execute(query.format(sql.Identifier(schema, table))).fetchone()
+    ignored = list(USE_COUNTERS) if schema == "ai" and table in COUNTED else []
+    query = sql.SQL(
+        "SELECT count(*), coalesce(sum(hashtextextended((to_jsonb(t) - %s::text[])::text, 0)::numeric), 0)"
+        " FROM {} t"
+    )
+    row = conn.execute(query.format(sql.Identifier(schema, table)), (ignored,)).fetchone()
     assert row is not None
     return int(row[0]), str(row[1])
 
