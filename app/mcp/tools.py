@@ -30,7 +30,7 @@ from app.routes.sessions import run_trace
 from db.audit import AuditError
 from db.knowledge.problems import KINDS
 from db.knowledge.search import search
-from db.sql_exec import SqlContext, SqlLimits, SqlResult, decide, run_sql
+from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
 from db.store import EventRecord, RunNotFound
 
 
@@ -44,8 +44,17 @@ def progress_message(record: EventRecord) -> str | None:
     return "writing the answer" if record.type == "content_delta" else None
 
 
+def table_of(result: dict[str, Any] | None) -> Table | None:
+    """The run's latest result as recorded in `run_completed` (the rows the agent read, not re-run)."""
+    if not result:
+        return None
+    rows = [list(row) for row in result.get("rows", [])]
+    columns = list(result.get("columns", []))
+    return Table(columns=columns, rows=rows, row_count=len(rows), truncated=bool(result.get("truncated")))
+
+
 def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer:
-    """The answer of a finished run (no table yet); a failed or cancelled run is an error, as over REST."""
+    """The answer of a finished run, with the table its last query returned; a failed or cancelled run is an error, as over REST."""
     if final is not None and final.type == "run_completed":
         p = final.payload
         return Answer(
@@ -53,7 +62,7 @@ def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer
             session_id=session_id,
             answer=p.get("answer", ""),
             sql=list(p.get("sql", [])),
-            table=None,
+            table=table_of(p.get("result")),
             usage=p.get("usage", {}),
         )
     detail = {"run_id": run_id, "session_id": session_id}
@@ -80,7 +89,7 @@ class DashTools:
     async def ask(
         self,
         question: Annotated[
-            str, Field(min_length=1, max_length=20_000, description="A question in plain English.")
+            str, Field(min_length=1, description="A question in plain English (at most QUESTION_MAX_CHARS).")
         ],
         ctx: Context,
         session_id: Annotated[
@@ -96,11 +105,7 @@ class DashTools:
             run = track_run("mcp", team_ask(self.deps, principal.user_id, question, session_id))
             started = await self.hub.start(principal.user_id, run)
             final = await self._follow(ctx, principal, started.run_id)
-            done = completed(started.run_id, started.session_id, final)
-            table = await asyncio.to_thread(
-                self._last_table, principal, done.sql, done.session_id, done.run_id
-            )
-        return done.model_copy(update={"table": table})
+            return completed(started.run_id, started.session_id, final)
 
     async def _follow(self, ctx: Context, principal: Principal, run_id: str) -> EventRecord | None:
         final, step, last = None, 0, None
@@ -112,16 +117,6 @@ class DashTools:
                 step, last = step + 1, message
                 await ctx.report_progress(step, None, message)
         return final
-
-    def _last_table(self, principal: Principal, sql: list[str], session_id: str, run_id: str) -> Table | None:
-        """The rows of the run's last query, read again through the analyst's audited path (runs
-        keep only a preview of tool results). Statements the analyst may not run (the Engineer's
-        DDL) are skipped, not re-submitted."""
-        queries = [s for s in sql if decide(self.deps.engines, "analyst", s).allowed]
-        if not queries:
-            return None
-        result = self._run(principal, queries[-1], SqlContext(principal.user_id, session_id, run_id))
-        return as_table(result) if result.ok else None
 
     async def search_knowledge(
         self,

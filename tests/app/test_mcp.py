@@ -71,6 +71,11 @@ def test_ask_answers_with_its_sql_and_rows_and_reports_progress(api: Api, model:
     assert answer["answer"] == "Acme has 2000 customers."
     assert answer["sql"] == [COUNT_SQL]
     assert answer["table"]["columns"] == ["customers"] and answer["table"]["rows"][0][0] > 0
+    with api.app.state.engines.service.connect() as conn:  # the table is the rows the agent read
+        ran = conn.execute(
+            sql_text("SELECT count(*) FROM ai.sql_audit WHERE run_id = :r"), {"r": answer["run_id"]}
+        ).scalar_one()
+    assert ran == 1
     assert "analyst: run_sql" in messages
     run = with_client(
         api, api.key("alice", "viewer"), lambda c: c.call_tool("get_run", {"run_id": answer["run_id"]})
