@@ -12,16 +12,12 @@ reply is a plain follow-up question).
 
 from __future__ import annotations
 
-import asyncio
-import json
-import random
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import openai
 
-from agents.model import Backoff, failure, is_retryable
+from agents.model import complete, json_object
 from app.settings import Settings
 
 PROMPT = """A person corrected a data assistant's answer. Write down what the assistant must do \
@@ -79,7 +75,7 @@ def correction_prompt(case: Correcting) -> str:
 
 def parse_correction(reply: str) -> Correction | None:
     """The model's learning; None when it says the reply is not a correction or gives no learning."""
-    found = _json_object(reply)
+    found = json_object(reply)
     if found.get("correction") is False:
         return None
     title, learning = str(found.get("title") or "").strip(), str(found.get("learning") or "").strip()
@@ -100,30 +96,5 @@ async def make_correction(
     client: openai.AsyncOpenAI, settings: Settings, case: Correcting
 ) -> Correction | None:
     """One model call (retried like any other) → the learning, or None for "not a correction"."""
-    reply = await _ask(client, settings, correction_prompt(case))
+    reply = await complete(client, settings, [{"role": "user", "content": correction_prompt(case)}])
     return parse_correction(reply)
-
-
-async def _ask(client: openai.AsyncOpenAI, settings: Settings, prompt: str) -> str:
-    messages: Any = [{"role": "user", "content": prompt}]
-    rng, backoff, attempts = random.Random(), Backoff(), settings.model_max_retries + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            reply = await client.chat.completions.create(model=settings.dash_model, messages=messages)
-            return reply.choices[0].message.content or ""
-        except openai.OpenAIError as exc:
-            if attempt == attempts or not is_retryable(exc):
-                raise failure(exc, attempts=attempt, model=settings.dash_model) from exc
-            await asyncio.sleep(backoff.delay(attempt, exc, rng))
-    return ""
-
-
-def _json_object(reply: str) -> dict[str, Any]:
-    match = re.search(r"\{.*\}", reply, flags=re.DOTALL)
-    if not match:
-        return {}
-    try:
-        found = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return {}
-    return found if isinstance(found, dict) else {}

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
-import re
 from typing import Any
 
-import openai
-
-from agents.model import Backoff, create_model_client, failure, is_retryable
+from agents.model import complete, create_model_client, json_object
 from app.settings import Settings
 from db.knowledge.draft import Describe
 
@@ -36,7 +32,7 @@ def make_describer(settings: Settings) -> Describe:
         if not missing:
             return value
         answer = asyncio.run(_ask(settings, describe_prompt(value, missing)))
-        return apply_proposals(value, parse_proposals(answer))
+        return apply_proposals(value, json_object(answer))
 
     return describe
 
@@ -66,32 +62,11 @@ def describe_prompt(value: dict[str, Any], missing: list[str]) -> str:
 
 async def _ask(settings: Settings, prompt: str) -> str:
     client = create_model_client(settings)
-    messages: Any = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt}]
-    rng, backoff, attempts = random.Random(), Backoff(), settings.model_max_retries + 1
+    messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt}]
     try:
-        for attempt in range(1, attempts + 1):
-            try:
-                reply = await client.chat.completions.create(model=settings.dash_model, messages=messages)
-                return reply.choices[0].message.content or ""
-            except openai.OpenAIError as exc:
-                if attempt == attempts or not is_retryable(exc):
-                    raise failure(exc, attempts=attempt, model=settings.dash_model) from exc
-                await asyncio.sleep(backoff.delay(attempt, exc, rng))
+        return await complete(client, settings, messages)
     finally:
         await client.close()
-    return ""
-
-
-def parse_proposals(answer: str) -> dict[str, Any]:
-    """The JSON object in the model's answer (it may wrap it in prose or a code fence); {} if none."""
-    match = re.search(r"\{.*\}", answer, flags=re.DOTALL)
-    if not match:
-        return {}
-    try:
-        found = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def apply_proposals(value: dict[str, Any], proposals: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,14 @@ can see and a trace can record.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import json
 import random
+import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
 import openai
@@ -147,3 +151,30 @@ def failure(error: Exception, *, attempts: int, model: str) -> ModelCallFailed:
     else:
         hint = f"The model call failed {tried}: {describe_error(error)}."
     return ModelCallFailed(hint, status=status, attempts=attempts)
+
+
+async def complete(client: openai.AsyncOpenAI, settings: Settings, messages: list[dict[str, str]]) -> str:
+    """One fixed-prompt call outside the agent loop (a correction, a description), with the same
+    retry policy as the loop; raises ModelCallFailed when the retries are spent."""
+    rng, backoff, attempts = random.Random(), Backoff(), settings.model_max_retries + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            reply = await client.chat.completions.create(model=settings.dash_model, messages=messages)  # type: ignore[arg-type]
+            return reply.choices[0].message.content or ""
+        except openai.OpenAIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise failure(exc, attempts=attempt, model=settings.dash_model) from exc
+            await asyncio.sleep(backoff.delay(attempt, exc, rng))
+    return ""
+
+
+def json_object(answer: str) -> dict[str, Any]:
+    """The JSON object in a model's answer (it may wrap it in prose or a code fence); {} if none."""
+    match = re.search(r"\{.*\}", answer, flags=re.DOTALL)
+    if not match:
+        return {}
+    try:
+        found = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}

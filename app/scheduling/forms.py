@@ -16,16 +16,11 @@ from app.scheduling.payloads import validate_payload
 from app.scheduling.records import ScheduleSpec, Task
 
 
-class ScheduleForm(BaseModel):
-    # A misspelt field would otherwise be dropped and the schedule saved without it.
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+class When(BaseModel):
+    """When a schedule fires: a cron that fires at all, in a real time zone (checked once, here)."""
+
     cron: str = Field(description="5 fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday).")
     timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
-    task: Task
-    payload: dict[str, Any] = Field(default_factory=dict)
-    enabled: bool = True
-    description: str = Field(default="", max_length=2000)
 
     @field_validator("cron")
     @classmethod
@@ -38,6 +33,16 @@ class ScheduleForm(BaseModel):
     def _timezone(cls, value: str) -> str:
         parse_timezone(value)
         return value
+
+
+class ScheduleForm(When):
+    # A misspelt field would otherwise be dropped and the schedule saved without it.
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    task: Task
+    payload: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    description: str = Field(default="", max_length=2000)
 
     @field_validator("payload")
     @classmethod
@@ -82,21 +87,7 @@ class ScheduleChanges(BaseModel):
         return current | self.model_dump(exclude_none=True, exclude={"name", "task"})
 
 
-class CronPreview(BaseModel):
+class CronPreview(When):
     """A cron and time zone to check before saving: the same checks, and messages, as ScheduleForm."""
 
-    cron: str = Field(description="5 fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday).")
-    timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
     count: int = Field(default=5, ge=1, le=50, description="How many firing times to list.")
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        check_fires(value)
-        return " ".join(value.split())
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        parse_timezone(value)
-        return value
