@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.settings import Settings
     from db.engines import DatabaseTarget
 
@@ -71,3 +73,12 @@ def ready_target(s: Settings) -> DatabaseTarget:
             typer.echo(note, err=True)
     bootstrap(target, RoleLimits.from_settings(s))
     return target
+
+
+def service_engine() -> Engine:
+    """An engine on the service role (it owns `ai`), the database started and bootstrapped first."""
+    from sqlalchemy import create_engine
+
+    s = settings()
+    with friendly_errors():
+        return create_engine(ready_target(s).service_url)

@@ -6,11 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import fail, friendly_errors, ready_target, settings
+from app.cli.common import fail, service_engine, settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from db.knowledge.learnings import Learning
 
 IdArgument = Annotated[int, typer.Argument(help="Id from `dash learnings list`.")]
@@ -22,14 +20,6 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(group, name="learnings")
 
 
-def _engine() -> Engine:
-    from sqlalchemy import create_engine
-
-    s = settings()
-    with friendly_errors():
-        return create_engine(ready_target(s).service_url)
-
-
 @group.command("list")
 def list_(
     user: Annotated[str | None, typer.Option("--user", help="Include this user's own learnings.")] = None,
@@ -38,7 +28,7 @@ def list_(
     """Newest first: id, namespace, uses, title."""
     from db.knowledge.learnings import list_learnings
 
-    engine = _engine()
+    engine = service_engine()
     items = list_learnings(engine, user_id=user, limit=limit)
     engine.dispose()
     for item in items:
@@ -55,7 +45,7 @@ def show(learning_id: IdArgument) -> None:
     """Every field of one learning, including who created it and when it was last used."""
     from db.knowledge.learnings import get_learning
 
-    engine = _engine()
+    engine = service_engine()
     item = get_learning(engine, learning_id)
     engine.dispose()
     if item is None:
@@ -74,7 +64,7 @@ def delete(
         typer.confirm(f"Delete learning {learning_id}?", abort=True)
     from db.knowledge.learnings import delete_learning
 
-    engine = _engine()
+    engine = service_engine()
     deleted = delete_learning(engine, learning_id)
     engine.dispose()
     if not deleted:
@@ -87,7 +77,7 @@ def restore(learning_id: IdArgument) -> None:
     """Undo curation: an archived or merged learning is live again; a contradiction flag is cleared."""
     from db.knowledge.curation import restore_learning
 
-    engine = _engine()
+    engine = service_engine()
     item = restore_learning(engine, learning_id)
     engine.dispose()
     if item is None:
@@ -105,7 +95,7 @@ def curate_now(
     """Run the nightly curation now and print its report (each line undone by `dash learnings restore`)."""
     from db.knowledge.curation import curate, describe_action
 
-    engine = _engine()
+    engine = service_engine()
     report = curate(engine, archive_after_days=days or settings().learning_archive_after_days)
     engine.dispose()
     typer.echo(f"report {report.id}: {report.summary()}")

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import fail, friendly_errors, ready_target, settings
+from app.cli.common import fail, service_engine
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 UserOption = Annotated[str, typer.Option("--user", help="Whose memory (the user id Dash knows them by).")]
 group = typer.Typer(help="List, add and delete what Dash remembers about a user.", no_args_is_help=True)
@@ -20,20 +20,12 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(group, name="memory")
 
 
-def _engine() -> Engine:
-    from sqlalchemy import create_engine
-
-    s = settings()
-    with friendly_errors():
-        return create_engine(ready_target(s).service_url)
-
-
 @group.command("list")
 def list_(user: UserOption) -> None:
     """Newest first: id, uses, source, fact."""
     from db.knowledge.memory import list_memory
 
-    engine = _engine()
+    engine = service_engine()
     items = list_memory(engine, user)
     engine.dispose()
     for m in items:
@@ -47,7 +39,7 @@ def add(user: UserOption, fact: Annotated[str, typer.Argument(help='e.g. "amount
     """Remember a fact or preference for this user (shown in their context only)."""
     from db.knowledge.memory import remember
 
-    engine = _engine()
+    engine = service_engine()
     try:
         saved = remember(engine, user, fact, source="command")
     except ValueError as exc:
@@ -65,7 +57,7 @@ def delete(
     """Forget one of this user's facts."""
     from db.knowledge.memory import forget
 
-    engine = _engine()
+    engine = service_engine()
     deleted = forget(engine, user, memory_id)
     engine.dispose()
     if not deleted:

@@ -6,11 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import cli_user, fail, friendly_errors, ready_target, settings
+from app.cli.common import cli_user, fail, service_engine
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from db.knowledge.proposals import Proposal
 
 IdArgument = Annotated[int, typer.Argument(help="Id from `dash proposals list`.")]
@@ -21,14 +19,6 @@ group = typer.Typer(help="Approve or reject learnings and queries the agents pro
 def register(cli: typer.Typer) -> None:
     """Add this module's commands to the `dash` CLI."""
     cli.add_typer(group, name="proposals")
-
-
-def _engine() -> Engine:
-    from sqlalchemy import create_engine
-
-    s = settings()
-    with friendly_errors():
-        return create_engine(ready_target(s).service_url)
 
 
 @group.command("list")
@@ -43,7 +33,7 @@ def list_(
 
     if status not in ("proposed", "approved", "rejected", "all"):
         fail(f"unknown status {status!r}: use proposed, approved, rejected or all")
-    engine = _engine()
+    engine = service_engine()
     items = list_proposals(engine, status=None if status == "all" else status, limit=limit)
     engine.dispose()
     for p in items:
@@ -57,7 +47,7 @@ def show(proposal_id: IdArgument) -> None:
     """Every field of one proposal: the text, the SQL, who proposed it from which run, who decided."""
     from db.knowledge.proposals import get_proposal
 
-    engine = _engine()
+    engine = service_engine()
     item = get_proposal(engine, proposal_id)
     engine.dispose()
     if item is None:
@@ -81,7 +71,7 @@ def reject(proposal_id: IdArgument, note: NoteOption = "") -> None:
 def _decide(proposal_id: int, decision: str, note: str) -> None:
     from db.knowledge.proposals import decide
 
-    engine = _engine()
+    engine = service_engine()
     item = decide(engine, proposal_id, decision, reviewer=cli_user(), note=note)
     engine.dispose()
     if item is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,10 @@ from sqlalchemy import Engine, create_engine
 
 from app.main import create_app
 from db.api_keys import create_key
-from db.engines import DatabaseTarget
+from db.embedded import EmbeddedPostgres
+from db.engines import DatabaseTarget, resolve_target
 from tests.conftest import test_settings
-from tests.fakes.model_server import FakeModelServer
+from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256!"
@@ -104,3 +105,14 @@ def parse_sse(lines: Iterator[str]) -> Iterator[Sse]:
 def events(response: httpx.Response) -> list[Sse]:
     """All events (no comments) of a complete streamed response."""
     return [e for e in parse_sse(response.iter_lines()) if not e.comment]
+
+
+@contextmanager
+def answering_slowly(server: EmbeddedPostgres) -> Iterator[str]:
+    """Dash on `server` (a test's own database server, to stop under it), the scripted model
+    streaming about 2 s of answer; yields the API's base URL."""
+    with FakeModelServer() as model:
+        model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))
+        settings = test_settings(server.home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
+        with serve(create_app(settings, resolve_target(settings))) as base:
+            yield base

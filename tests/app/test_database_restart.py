@@ -11,9 +11,8 @@ import httpx
 from app.main import create_app
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target
-from tests.app.api_fixtures import parse_sse
+from tests.app.api_fixtures import answering_slowly, parse_sse
 from tests.conftest import test_settings
-from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
 
 
@@ -51,24 +50,21 @@ def test_the_api_recovers_when_the_embedded_database_restarts(own_server: Embedd
 def test_a_run_cut_off_by_the_restart_is_closed_once_the_database_is_back(
     own_server: EmbeddedPostgres,
 ) -> None:
-    server, home = own_server, own_server.home
-    with FakeModelServer() as model:
-        model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
-        settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
-        with serve(create_app(settings, resolve_target(settings))) as base:
-            received = []
-            with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
-                for event in parse_sse(response.iter_lines()):
-                    received.append(event)
-                    if event.event == "content_delta" and server.status().running:
-                        server.stop()
-            run_id = received[0].data["run_id"]  # type: ignore[index]
-            server.ensure_started()
-            started = time.monotonic()
-            while time.monotonic() - started < 10:
-                run = httpx.get(f"{base}/v1/runs/{run_id}", timeout=5)
-                if run.status_code == 200 and run.json()["status"] != "running":
-                    break
-                time.sleep(0.2)
+    server = own_server
+    with answering_slowly(server) as base:
+        received = []
+        with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
+            for event in parse_sse(response.iter_lines()):
+                received.append(event)
+                if event.event == "content_delta" and server.status().running:
+                    server.stop()
+        run_id = received[0].data["run_id"]  # type: ignore[index]
+        server.ensure_started()
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            run = httpx.get(f"{base}/v1/runs/{run_id}", timeout=5)
+            if run.status_code == 200 and run.json()["status"] != "running":
+                break
+            time.sleep(0.2)
     assert run.status_code == 200, run.text
     assert run.json()["status"] in ("failed", "interrupted")  # closed, not left `running`

@@ -11,9 +11,8 @@ from sqlalchemy.exc import OperationalError
 from app.main import create_app
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, database_unreachable, resolve_target
-from tests.app.api_fixtures import JWT_SECRET, parse_sse, token
+from tests.app.api_fixtures import JWT_SECRET, answering_slowly, parse_sse, token
 from tests.conftest import test_settings
-from tests.fakes.model_server import FakeModelServer, text
 from tests.serve import serve
 
 
@@ -109,19 +108,16 @@ def test_a_stream_cut_off_by_the_database_ends_with_an_error_event_not_silence(
 ) -> None:
     """The answer is streaming when the database goes away: the stream ends with an `error` event
     that says why and how to resume, instead of hanging or just stopping."""
-    server, home = own_server, own_server.home
-    with FakeModelServer() as model:
-        model.script(text("Hello! " * 60, chunk_size=4, chunk_delay=0.02))  # about 2 s of answer
-        settings = test_settings(home, openai_base_url=model.base_url, sse_keepalive_s=0.5)
-        with serve(create_app(settings, resolve_target(settings))) as base:
-            received = []
-            with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
-                for event in parse_sse(response.iter_lines()):
-                    if event.comment:
-                        continue
-                    received.append(event)
-                    if event.event == "content_delta" and len(received) == 3:
-                        server.stop()
+    server = own_server
+    with answering_slowly(server) as base:
+        received = []
+        with httpx.stream("POST", f"{base}/v1/ask", json={"message": "hi"}, timeout=30) as response:
+            for event in parse_sse(response.iter_lines()):
+                if event.comment:
+                    continue
+                received.append(event)
+                if event.event == "content_delta" and len(received) == 3:
+                    server.stop()
     assert received[0].event == "run_started"
     last = received[-1]
     assert (last.event, last.id) == ("error", None)
