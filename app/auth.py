@@ -17,8 +17,8 @@ from typing import Any
 import jwt
 from sqlalchemy import Engine
 
-from app.errors import Unauthorized
-from app.settings import Settings
+from core.errors import Unauthorized
+from core.settings import Settings
 from db.api_keys import any_keys, find_key
 
 DEV_USER = "local"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from agents import run_events as rev  # noqa: E402
 from agents.model import create_model_client  # noqa: E402
 from agents.team import Deps, ask  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from db.bootstrap import bootstrap  # noqa: E402
 from db.embedded import EmbeddedPostgres  # noqa: E402
 from db.embeddings import local_embedder  # noqa: E402

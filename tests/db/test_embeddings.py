@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from app.settings import Settings
+from core.settings import Settings
 from db.embeddings import (
     EmbedderError,
     LocalEmbedder,
