@@ -161,6 +161,32 @@ EVENT_TYPES: dict[str, type[RunEvent]] = {
 }
 
 
+TERMINAL_TYPES = frozenset(cls.type for cls in (RunCompleted, RunFailed, RunCancelled))
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored: `id` is the SSE id a client resumes after, `payload` the stored JSON.
+
+    The recorder hands these to the live stream with the event it stored (`known`); an event
+    read back from the store is rebuilt from its payload only when a consumer asks for it.
+    """
+
+    id: int
+    run_id: str
+    type: str
+    payload: Mapping[str, Any]
+    known: RunEvent | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def event(self) -> RunEvent:
+        return self.known if self.known is not None else event_from_payload(self.type, self.payload)
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+
 def event_from_payload(type_: str, payload: Mapping[str, Any]) -> RunEvent:
     """The event stored as (`type_`, `payload`); ValueError for a type this version does not know."""
     cls = EVENT_TYPES.get(type_)

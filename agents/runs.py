@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
-from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
+from agents.run_events import (
+    ContentDelta,
+    RunCancelled,
+    RunCompleted,
+    RunEvent,
+    RunFailed,
+    RunStarted,
+    StoredEvent,
+)
 from db.engines import database_unreachable
 from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition
 
@@ -38,15 +44,8 @@ CANCELLED = "The task answering this question was stopped."
 DELETED = "deleted"  # local status only: the session (and so the run) was deleted mid-way
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as persisted: `id` is the SSE id a client can resume after."""
-
-    id: int
-    event: RunEvent
-
-
-Listener = Callable[[StoredEvent], Awaitable[None] | None]
+# Told of each event once it is stored, in order (the live stream of the run): must not block.
+Listener = Callable[[StoredEvent], None]
 
 
 class RunRecorder:
@@ -207,21 +206,22 @@ class RunRecorder:
             await self._store_locked(ContentDelta(text))
 
     async def _store_locked(self, event: RunEvent) -> None:
-        event_id = await _in_thread(self.store.append_event, self.run_id, event.type, event.to_payload())
-        await self._notify(event_id, event)
+        payload = event.to_payload()
+        event_id = await _in_thread(self.store.append_event, self.run_id, event.type, payload)
+        self._notify(event_id, event, payload)
 
     async def _finish_locked(self, event: RunEvent) -> None:
-        result = await _in_thread(self._transition, event)
+        final = (event.type, event.to_payload())
+        result = await _in_thread(self._transition, event, final)
         if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
             run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
             self.status = run.status if run else DELETED
             return
         self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(event), "failed")
         if result.event_id is not None:
-            await self._notify(result.event_id, event)
+            self._notify(result.event_id, event, final[1])
 
-    def _transition(self, event: RunEvent) -> Transition:
-        final = (event.type, event.to_payload())
+    def _transition(self, event: RunEvent, final: tuple[str, dict[str, Any]]) -> Transition:
         if isinstance(event, RunCompleted):
             latency_ms = int((time.monotonic() - self._started) * 1000)
             return self.store.mark_run_completed(
@@ -232,11 +232,9 @@ class RunRecorder:
         assert isinstance(event, RunFailed)
         return self.store.mark_run_failed(self.run_id, event.error, final_event=final)
 
-    async def _notify(self, event_id: int, event: RunEvent) -> None:
+    def _notify(self, event_id: int, event: RunEvent, payload: dict[str, Any]) -> None:
         if self._listener is not None:
-            result = self._listener(StoredEvent(event_id, event))
-            if inspect.isawaitable(result):
-                await result
+            self._listener(StoredEvent(event_id, self.run_id, event.type, payload, event))
 
     async def _heartbeat(self) -> None:
         while not self.finished:
