@@ -1,9 +1,10 @@
 """The bounded tool-calling loop every agent runs on.
 
 Build messages, stream the model's reply, run the tools it asked for, append the results, repeat
-until it answers or the turn limit is hit. Everything that happens is yielded as a small frozen
-event, so REST (SSE), Slack, the CLI and the trace store consume one stream. The client, model,
-tools and limits are passed in; nothing here is global.
+until it answers or the turn limit is hit. Everything that happens is yielded as it happens: the
+run events (agents/run_events.py) tagged with the agent, which the team hands on to the recorder
+and every stream unchanged, and the loop's own (a retry, how it ended). The client, model, tools
+and limits are passed in; nothing here is global.
 """
 
 from __future__ import annotations
@@ -18,27 +19,29 @@ from typing import Any, cast
 
 import openai
 
-from agents.loop_events import (
+from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
+from agents.run_events import (
     ContentDelta,
     ExitReason,
     LoopCancelled,
     LoopEvent,
     LoopFailed,
     LoopFinished,
-    ModelCallFinished,
+    ModelCalled,
     ModelCallRetrying,
     ModelCallStarted,
     ToolFinished,
     ToolStarted,
     Usage,
 )
-from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
-from agents.tools.base import ToolOutcome, Toolset
+from agents.tools.base import ToolOutcome, Toolset, parse_arguments
+from agents.tools.sql import SQL_TOOL, statement_summary
 from core.errors import DashError
 from core.settings import Settings
 from db import observe
 
 logger = logging.getLogger(__name__)
+PREVIEW_CHARS = 300  # of a tool's result, in the trace
 
 __all__ = [  # the events are re-exported so consumers need one import
     "ContentDelta",
@@ -48,7 +51,7 @@ __all__ = [  # the events are re-exported so consumers need one import
     "LoopFailed",
     "LoopFinished",
     "LoopLimits",
-    "ModelCallFinished",
+    "ModelCalled",
     "ModelCallRetrying",
     "ModelCallStarted",
     "ToolCall",
@@ -199,7 +202,7 @@ class _Run:
                 await asyncio.sleep(wait)
                 continue
             self._observe("ok", started, assembly.usage)
-            yield assembly.finished(attempt, self.model)
+            yield assembly.finished(self.agent, attempt, self.model)
             yield assembly.reply()
             return
 
@@ -227,24 +230,40 @@ class _Run:
         try:
             async for chunk in stream:
                 if text := assembly.add(chunk):
-                    yield ContentDelta(text, self.turn)
+                    yield ContentDelta(text, turn=self.turn)
         finally:
             await stream.close()
 
     async def run_tools(self, calls: tuple[ToolCall, ...]) -> AsyncIterator[LoopEvent]:
         """Run the calls concurrently; report each as it ends; append results in the model's order."""
         for c in calls:
-            yield ToolStarted(c.name, c.arguments, c.id, self.turn)
+            yield ToolStarted(self.agent, c.name, _arguments(c.arguments), c.id, turn=self.turn)
         tasks = [asyncio.ensure_future(self._timed(c)) for c in calls]
         try:
             for next_done in asyncio.as_completed(tasks):
                 call, outcome, duration = await next_done
-                yield ToolFinished(call.name, call.id, outcome.text, outcome.error, duration, self.turn)
+                yield self._finished(call, outcome, duration)
         finally:
             for task in tasks:
                 task.cancel()
         for c, task in zip(calls, tasks, strict=True):
             self.transcript.append({"role": "tool", "tool_call_id": c.id, "content": task.result()[1].text})
+
+    def _finished(self, call: ToolCall, outcome: ToolOutcome, duration_ms: float) -> ToolFinished:
+        # The trace shows what each statement did, from the value the tool returned (not re-parsed).
+        statement = statement_summary(outcome.value) if call.name == SQL_TOOL else None
+        preview = outcome.text[:PREVIEW_CHARS]
+        return ToolFinished(
+            self.agent,
+            call.name,
+            preview,
+            outcome.error,
+            int(duration_ms),
+            call.id,
+            statement,
+            result=outcome.text,
+            turn=self.turn,
+        )
 
     async def _timed(self, call: ToolCall) -> tuple[ToolCall, ToolOutcome, float]:
         started = time.perf_counter()
@@ -291,10 +310,18 @@ class _Assembly:
         slot["name"] = slot.get("name") or (function.name if function else "") or ""
         slot["arguments"] = slot.get("arguments", "") + ((function.arguments or "") if function else "")
 
-    def finished(self, attempt: int, model: str) -> ModelCallFinished:
-        latency = _ms(self.started)
-        return ModelCallFinished(
-            self.turn, attempt, model, self.usage, latency, self.first_token_ms, self.finish_reason
+    def finished(self, agent: str, attempt: int, model: str) -> ModelCalled:
+        usage = self.usage or Usage()
+        return ModelCalled(
+            agent,
+            model,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            int(_ms(self.started)),
+            self.turn,
+            attempt=attempt,
+            first_token_ms=self.first_token_ms,
+            finish_reason=self.finish_reason,
         )
 
     def reply(self) -> _Reply:
@@ -303,6 +330,14 @@ class _Assembly:
             for index, slot in sorted(self.calls.items())
         )
         return _Reply("".join(self.content), calls, self.usage)
+
+
+def _arguments(raw: str) -> dict[str, Any]:
+    """The model's arguments as a dict for the trace; broken JSON is kept as text."""
+    try:
+        return parse_arguments(raw)
+    except (ValueError, TypeError):
+        return {"raw": raw}
 
 
 def _ms(started: float) -> float:

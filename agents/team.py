@@ -22,20 +22,11 @@ import openai
 
 from agents import run_events as rev
 from agents.leader import AGENT, leader_context, leader_request, leader_tools
-from agents.loop import (
-    ContentDelta,
-    LoopEvent,
-    LoopFailed,
-    LoopFinished,
-    LoopLimits,
-    ModelCallFinished,
-    initial_messages,
-    run_loop,
-)
+from agents.loop import LoopEvent, LoopFailed, LoopFinished, LoopLimits, initial_messages, run_loop
 from agents.model import ModelCallFailed, create_model_client
 from agents.questions import check_question
 from agents.runs import Listener, RunRecorder
-from agents.scope import Deps, RunScope, model_called
+from agents.scope import Deps, RunScope
 from db import log_context
 from db.store import NO_LIMITS, RunLimits
 
@@ -139,10 +130,8 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
         async for event in loop:
             if scope.failure is not None:  # a specialist's model failed: the run cannot go on
                 return _failed(scope.failure)
-            if isinstance(event, ContentDelta):
-                scope.emit(rev.ContentDelta(event.text))
-            elif isinstance(event, ModelCallFinished):
-                scope.emit(model_called(AGENT, event))
+            if isinstance(event, rev.ContentDelta | rev.ModelCalled):  # the answer, as it streams
+                scope.emit(event)
             elif isinstance(event, LoopFinished):
                 return _completed(scope, event)
             elif isinstance(event, LoopFailed):
