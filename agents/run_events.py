@@ -239,11 +239,11 @@ class Usage:
         )
 
     @classmethod
-    def of(cls, sdk_usage: Any) -> Usage:
-        """From the SDK's CompletionUsage (fields may be missing on non-OpenAI servers)."""
-        prompt = getattr(sdk_usage, "prompt_tokens", 0) or 0
-        completion = getattr(sdk_usage, "completion_tokens", 0) or 0
-        return cls(prompt, completion, getattr(sdk_usage, "total_tokens", 0) or prompt + completion)
+    def of(cls, usage: Mapping[str, Any]) -> Usage:
+        """From a chunk's `usage` object (fields may be missing on non-OpenAI servers)."""
+        prompt = usage.get("prompt_tokens") or 0
+        completion = usage.get("completion_tokens") or 0
+        return cls(prompt, completion, usage.get("total_tokens") or prompt + completion)
 
 
 @dataclass(frozen=True)
