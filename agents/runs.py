@@ -6,11 +6,13 @@
         await rec.emit(RunCompleted(answer, sql, usage))
 
 Guarantees: every event is stored in emit order; answer chunks (ContentDelta) are coalesced
-into fewer rows without losing text (if a background write of them fails, the next `emit` raises
-that error, so the run stops rather than go on unrecorded); the run always ends completed, failed or cancelled — an
-exception in the body fails it with the message, cancellation cancels it, and a body that ends
-without a final event fails it. Database calls run in a thread and each is one short
-transaction, so neither the event loop nor a connection waits on the model.
+into fewer rows without losing text; events are written in the background, what gathered
+meanwhile in one transaction, so `emit` never waits on the database (if a background write
+fails, the next `emit` raises that error, so the run stops rather than go on unrecorded); the
+final event waits until everything before it is stored; the run always ends completed, failed
+or cancelled — an exception in the body fails it with the message, cancellation cancels it, and
+a body that ends without a final event fails it. Database calls run in a thread and each is one
+short transaction, so neither the event loop nor a connection waits on the model.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transi
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Row = tuple[str, dict[str, Any]]  # an event as stored: (type, payload)
 
 NO_ANSWER = "The run ended without an answer."
 CANCEL_REQUESTED = "Cancelled on request."
@@ -51,7 +54,8 @@ Listener = Callable[[StoredEvent], None]
 class RunRecorder:
     """Opens a run in the user's session (created when new) and records it to the end.
 
-    `listener`, if given, sees each event once it is stored (coalesced deltas as one event).
+    `listener`, if given, sees each event once it is stored, in order (coalesced deltas as one
+    event): the run's live stream.
     A cancel requested through `Store.request_cancel` is noticed at the next heartbeat and
     cancels the task that entered the recorder; the run ends cancelled and the recorder
     swallows that cancellation (it re-raises any cancellation that came from elsewhere).
@@ -78,10 +82,12 @@ class RunRecorder:
             flush_interval_s,
             flush_chunks,
         )
-        self._lock = asyncio.Lock()
-        self._deltas: list[str] = []
+        self._lock = asyncio.Lock()  # one write at a time, so ids follow emit order
+        self._pending: list[RunEvent | list[str]] = []  # a list: answer chunks not yet joined
+        self._chunks = 0
+        self._waiting = asyncio.Event()  # something is pending
+        self._urgent = asyncio.Event()  # ... that should not wait for more answer text
         self._background: set[asyncio.Task[None]] = set()
-        self._flush_timer: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._failure: Exception | None = None  # a background write failed: the next emit raises it
         self._task: asyncio.Task[Any] | None = None
@@ -111,28 +117,30 @@ class RunRecorder:
         self._started = time.monotonic()
         self._task = asyncio.current_task()
         try:
-            await self.emit(RunStarted(self.run.id, self.run.session_id))
+            async with self._lock:  # stored before the body starts: its followers begin here
+                await self._write([RunStarted(self.run.id, self.run.session_id)])
         except BaseException as exc:  # the run exists now: end it rather than leave it running
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
         self._spawn(self._heartbeat())
+        self._spawn(self._writer())
         return self
 
     async def emit(self, event: RunEvent) -> None:
-        """Record one event. Deltas are buffered; anything else flushes them first, keeping order."""
+        """Record one event: queued for the background writer (answer text waits up to
+        `flush_interval_s` for more of it); a final event is stored, after all before it, at once."""
         if self.finished:
             raise RuntimeError(f"Run {self.run_id} already ended ({self.status}); no more events.")
         if self._failure is not None:  # nothing more can be stored: stop the run with the cause
             raise self._failure
-        if isinstance(event, ContentDelta):
-            await self._buffer(event.text)
-            return
-        async with self._lock:
-            await self._flush_locked()
-            if event.terminal:
-                await self._finish_locked(event)
-            else:
-                await self._store_locked(event)
+        if event.terminal:
+            await self._end(event)
+        elif isinstance(event, ContentDelta):
+            self._add_text(event.text)
+        else:
+            self._pending.append(event)
+            self._urgent.set()
+            self._waiting.set()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -180,39 +188,57 @@ class RunRecorder:
             await self._flush_locked()
             await self._finish_locked(event)
 
-    async def _buffer(self, text: str) -> None:
+    def _add_text(self, text: str) -> None:
         if not text:
             return
-        self._deltas.append(text)
-        if len(self._deltas) >= self._flush_chunks:
-            async with self._lock:
-                await self._flush_locked()
-        elif self._flush_timer is None or self._flush_timer.done():
-            self._flush_timer = self._spawn(self._flush_later())
+        if self._pending and isinstance(self._pending[-1], list):
+            self._pending[-1].append(text)
+        else:
+            self._pending.append([text])
+        self._chunks += 1
+        if self._chunks >= self._flush_chunks:
+            self._urgent.set()
+        self._waiting.set()
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._flush_interval_s)
-        try:
-            async with self._lock:
-                if not self.finished:
-                    await self._flush_locked()
-        except Exception as exc:  # e.g. the database went away mid-answer
-            log.warning("run %s: answer text could not be stored: %s", self.run_id, exc)
-            self._failure = exc
+    async def _writer(self) -> None:
+        """Store what is pending: other events at once, answer text once it is a flush interval
+        old or `flush_chunks` long; whatever gathered meanwhile goes in one transaction."""
+        while not self.finished:
+            await self._waiting.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._urgent.wait(), self._flush_interval_s)
+            self._waiting.clear()
+            self._urgent.clear()
+            try:
+                async with self._lock:
+                    if not self.finished:
+                        await self._flush_locked()
+            except Exception as exc:  # e.g. the database went away mid-answer
+                log.warning("run %s: events could not be stored: %s", self.run_id, exc)
+                self._failure = exc
+                return
 
     async def _flush_locked(self) -> None:
-        if self._deltas:
-            text, self._deltas = "".join(self._deltas), []
-            await self._store_locked(ContentDelta(text))
+        if self._pending:
+            pending, self._pending, self._chunks = self._pending, [], 0
+            await self._write([ContentDelta("".join(e)) if isinstance(e, list) else e for e in pending])
 
-    async def _store_locked(self, event: RunEvent) -> None:
-        payload = event.to_payload()
-        event_id = await _in_thread(self.store.append_event, self.run_id, event.type, payload)
-        self._notify(event_id, event, payload)
+    async def _write(self, events: list[RunEvent]) -> None:
+        rows = [(event.type, event.to_payload()) for event in events]
+        write = asyncio.ensure_future(asyncio.to_thread(self.store.append_events, self.run_id, rows))
+        # Told from the write itself: a cancellation of ours while it runs must not lose them.
+        write.add_done_callback(lambda done: self._stored(done, events, rows))
+        await _settled(write)
+
+    def _stored(self, write: asyncio.Future[list[int]], events: list[RunEvent], rows: list[Row]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            return
+        for event_id, event, (_, payload) in zip(write.result(), events, rows, strict=True):
+            self._notify(event_id, event, payload)
 
     async def _finish_locked(self, event: RunEvent) -> None:
         final = (event.type, event.to_payload())
-        result = await _in_thread(self._transition, event, final)
+        result = await _settled(asyncio.ensure_future(asyncio.to_thread(self._transition, event, final)))
         if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
             run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
             self.status = run.status if run else DELETED
@@ -221,7 +247,7 @@ class RunRecorder:
         if result.event_id is not None:
             self._notify(result.event_id, event, final[1])
 
-    def _transition(self, event: RunEvent, final: tuple[str, dict[str, Any]]) -> Transition:
+    def _transition(self, event: RunEvent, final: Row) -> Transition:
         if isinstance(event, RunCompleted):
             latency_ms = int((time.monotonic() - self._started) * 1000)
             return self.store.mark_run_completed(
@@ -276,13 +302,13 @@ def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> No
     task.add_done_callback(_final_retries.discard)
 
 
-async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run a blocking store call in a thread; if we are cancelled meanwhile, let it finish first.
+async def _settled(future: asyncio.Future[T]) -> T:
+    """Await a blocking store call run in a thread; if we are cancelled meanwhile, let it finish
+    first.
 
     The write cannot be stopped once started, so waiting keeps the lock held until it lands and
     the next write (e.g. the final event) cannot overtake it.
     """
-    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

@@ -77,13 +77,14 @@ def test_coalesced_deltas_keep_every_character(store: Store) -> None:
         async with RunRecorder(store, ALICE, "s", "q", flush_chunks=20, flush_interval_s=60) as rec:
             for chunk in chunks:
                 await rec.emit(ContentDelta(chunk))
+                await asyncio.sleep(0)  # the model's next chunk is on its way
             await rec.emit(RunCompleted("".join(chunks)))
         return rec.run_id
 
     run_id = asyncio.run(stream())
     deltas = [e.payload["text"] for e in stored(store, run_id) if e.type == "content_delta"]
     assert "".join(deltas) == "".join(chunks)
-    assert len(deltas) == 6  # five full batches of 20 and the last chunk, not 101 rows
+    assert 1 <= len(deltas) <= 6  # at least 20 chunks a row (more while a write is under way), not 101
 
 
 def test_a_pause_in_the_stream_flushes_what_was_said_so_far(store: Store) -> None:
