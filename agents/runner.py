@@ -55,6 +55,7 @@ class Runner:
         self.live: dict[str, LiveRun] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
+        self._stopping: set[str] = set()  # cancelled once: a second cancel would cut its ending short
 
     async def start(self, request: RunRequest) -> LiveRun:
         """Start the run in a task of the runner's; returns its live stream once the run exists.
@@ -98,8 +99,9 @@ class Runner:
         run "cancelled on request", and another replica driving it notices it at its heartbeat.
         """
         task = self.tasks.get(run_id)
-        if task is None or task.done():
+        if task is None or task.done() or run_id in self._stopping:
             return False
+        self._stopping.add(run_id)
         task.cancel()
         return True
 
@@ -171,3 +173,4 @@ class Runner:
             live.close(cause)
             self.live.pop(live.run_id, None)
             self.tasks.pop(live.run_id, None)
+            self._stopping.discard(live.run_id)

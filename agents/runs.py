@@ -185,7 +185,6 @@ class RunRecorder:
 
     async def _end(self, event: RunEvent) -> None:
         async with self._lock:
-            await self._flush_locked()
             await self._finish_locked(event)
 
     def _add_text(self, text: str) -> None:
@@ -221,7 +220,7 @@ class RunRecorder:
     async def _flush_locked(self) -> None:
         if self._pending:
             pending, self._pending, self._chunks = self._pending, [], 0
-            await self._write([ContentDelta("".join(e)) if isinstance(e, list) else e for e in pending])
+            await self._write([_joined(e) for e in pending])
 
     async def _write(self, events: list[RunEvent]) -> None:
         rows = [(event.type, event.to_payload()) for event in events]
@@ -237,26 +236,40 @@ class RunRecorder:
             self._notify(event_id, event, payload)
 
     async def _finish_locked(self, event: RunEvent) -> None:
+        """Store what is pending and the final event with the run's new status, in one
+        transaction; kept pending if that fails (the database is away: it is tried again)."""
+        before = [_joined(e) for e in self._pending]
+        rows = [(e.type, e.to_payload()) for e in before]
         final = (event.type, event.to_payload())
-        result = await _settled(asyncio.ensure_future(asyncio.to_thread(self._transition, event, final)))
+        ending = asyncio.ensure_future(asyncio.to_thread(self._transition, event, final, rows))
+        ending.add_done_callback(lambda done: self._ended(done, [*before, event], [*rows, final]))
+        result = await _settled(ending)
+        del self._pending[: len(before)]
+        self._chunks = 0
         if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
             run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
             self.status = run.status if run else DELETED
-            return
-        self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(event), "failed")
-        if result.event_id is not None:
-            self._notify(result.event_id, event, final[1])
 
-    def _transition(self, event: RunEvent, final: Row) -> Transition:
+    def _ended(self, ending: asyncio.Future[Transition], events: list[RunEvent], rows: list[Row]) -> None:
+        if ending.cancelled() or ending.exception() is not None or not ending.result():
+            return
+        result, final = ending.result(), events[-1]
+        self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(final), "failed")
+        for event_id, event, (_, payload) in zip(result.before_ids, events, rows, strict=False):
+            self._notify(event_id, event, payload)
+        if result.event_id is not None:
+            self._notify(result.event_id, final, rows[-1][1])
+
+    def _transition(self, event: RunEvent, final: Row, before: list[Row]) -> Transition:
         if isinstance(event, RunCompleted):
             latency_ms = int((time.monotonic() - self._started) * 1000)
             return self.store.mark_run_completed(
-                self.run_id, event.answer, event.usage, latency_ms, final_event=final
+                self.run_id, event.answer, event.usage, latency_ms, final_event=final, before=before
             )
         if isinstance(event, RunCancelled):
-            return self.store.mark_run_cancelled(self.run_id, final_event=final)
+            return self.store.mark_run_cancelled(self.run_id, final_event=final, before=before)
         assert isinstance(event, RunFailed)
-        return self.store.mark_run_failed(self.run_id, event.error, final_event=final)
+        return self.store.mark_run_failed(self.run_id, event.error, final_event=final, before=before)
 
     def _notify(self, event_id: int, event: RunEvent, payload: dict[str, Any]) -> None:
         if self._listener is not None:
@@ -300,6 +313,11 @@ def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> No
     task = asyncio.ensure_future(retry())
     _final_retries.add(task)  # a strong reference: the loop keeps only weak ones
     task.add_done_callback(_final_retries.discard)
+
+
+def _joined(pending: RunEvent | list[str]) -> RunEvent:
+    """A pending entry as the event to store: answer chunks joined into one."""
+    return ContentDelta("".join(pending)) if isinstance(pending, list) else pending
 
 
 async def _settled(future: asyncio.Future[T]) -> T:

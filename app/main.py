@@ -43,8 +43,9 @@ from app.slack.review import review_notifier
 from app.sweeper import Sweeper
 from core.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
+from db.cancels import CancelListener
 from db.embeddings import Embedder, make_embedder
-from db.engines import DatabaseTarget, Engines, resolve_target
+from db.engines import DatabaseTarget, Engines, conninfo, resolve_target
 from db.knowledge.coverage import refresh_if_stale
 from db.knowledge.vectors import check_embedder
 from db.store import Store
@@ -101,6 +102,8 @@ def create_app(
             notify = review_notifier(settings, engines.service)
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.runner = runner = Runner(app.state.deps)
+            # Another replica's cancel of a run this one drives stops it at once, not at a heartbeat.
+            app.state.cancels = cancels = CancelListener(conninfo(resolved.service_url), runner.cancel)
             app.state.scheduler = build_scheduler(settings, engines, store, runner=runner)
             app.state.slack = build_slack(settings, runner)
             # A process that died mid-run left its runs "running": close them now, then keep looking.
@@ -110,7 +113,9 @@ def create_app(
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
             sweeper.start()
+            cancels.start()
             yield
+            await cancels.close()
             await sweeper.close()
             await app.state.scheduler.stop()
             if app.state.slack is not None:

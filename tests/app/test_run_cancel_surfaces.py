@@ -1,16 +1,18 @@
 """A REST cancel stops a run wherever it was started: a Slack question and a scheduled question
 are runs of the same runner, so `POST /v1/runs/{id}/cancel` by their owner ends them at once,
-and the Slack thread or the schedule's history says the question was cancelled."""
+and the Slack thread or the schedule's history says the question was cancelled. A cancel made on
+another replica stops it at once too (NOTIFY), not at its next heartbeat."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from app.slack.responder import STOPPED
-from tests.app.api_fixtures import Api
+from tests.app.api_fixtures import Api, parse_sse
 from tests.app.scheduler_helpers import poll
 from tests.app.slack_helpers import SlackDash, mention
 from tests.fakes.model_server import FakeModelServer, text
@@ -49,6 +51,25 @@ def test_a_scheduled_question_is_cancelled_over_rest_within_a_second(
     assert (run["status"], took <= WITHIN_S) == ("cancelled", True), f"{run['status']} after {took:.2f} s"
     assert history[0]["status"] == "failed"
     assert history[0]["error"] == f"the run {run_id} was cancelled: Cancelled on request."
+
+
+def test_a_cancel_on_another_replica_stops_the_run_within_a_second(
+    start_api: Callable[..., Api], model: FakeModelServer
+) -> None:
+    model.script(SLOW)
+    driving, other = start_api(), start_api()  # two replicas of one service, one database
+    poll(lambda: driving.app.state.cancels.listening.is_set())
+    key = driving.key("alice")
+    with (
+        driving.client(key) as http,
+        http.stream("POST", "/v1/ask", json={"message": "Count slowly."}) as stream,
+    ):
+        events = parse_sse(stream.iter_lines())
+        run_id = next(events).data["run_id"]  # type: ignore[index]
+        took, run = _cancel(other, key, run_id)
+        final = next(e for e in events if e.event in ("run_completed", "run_failed", "run_cancelled"))
+    assert (run["status"], took <= WITHIN_S) == ("cancelled", True), f"{run['status']} after {took:.2f} s"
+    assert (final.event, final.data["reason"]) == ("run_cancelled", "Cancelled on request.")  # type: ignore[index]
 
 
 def _running_run(api: Api, key: str) -> str | None:
