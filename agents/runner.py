@@ -93,10 +93,11 @@ class Runner:
         return StoredRun(self.deps.store, user_id, run_id)
 
     def cancel(self, run_id: str) -> bool:
-        """Stop a run this process drives, now (whether False: not here, or already ending).
+        """Stop a run this process drives, at once; False when it does not drive it (or already
+        stopped it).
 
-        Store the request first (`Store.request_cancel`): the run's recorder reads it to end the
-        run "cancelled on request", and another replica driving it notices it at its heartbeat.
+        Callers store the request first (`Store.request_cancel`): the run's recorder reads it to
+        end the run "cancelled on request", and it reaches the replica driving the run.
         """
         task = self.tasks.get(run_id)
         if task is None or task.done() or run_id in self._stopping:
@@ -114,28 +115,23 @@ class Runner:
                 await task
 
     async def _drive(self, request: RunRequest, live: LiveRun, started: asyncio.Future[None]) -> None:
-        began, outcome, cause = time.perf_counter(), "cancelled", None
+        began, cause = time.perf_counter(), None
         try:
-            async for event in self._ask(request, live):
+            async for _event in self._ask(request, live):  # the recorder hands `live` each event
                 if not started.done():
                     self._register(live, started)
-                if event.terminal:
-                    outcome = event.type.removeprefix("run_")
         except Exception as exc:
             cause = exc
-            if not started.done():
-                started.set_exception(exc)
-            elif database_unreachable(exc):  # expected in an outage: its followers are told so
-                log.warning("run %s stopped: the database is not reachable (%s)", live.run_id, exc)
-            else:
-                log.exception("run %s failed outside its recorder", live.run_id)
+            _failed(exc, live, started)
         finally:
             if not started.done():
                 started.set_exception(RuntimeError("The run ended before it started."))
             elif live.run_id:
-                seconds = time.perf_counter() - began
-                observe.emit("run", surface=request.surface, outcome=outcome, seconds=seconds)
                 await asyncio.shield(self._settle(live, cause))
+                outcome = live.events[-1].type.removeprefix("run_") if live.complete else "cancelled"
+                observe.emit(
+                    "run", surface=request.surface, outcome=outcome, seconds=time.perf_counter() - began
+                )
 
     def _ask(self, request: RunRequest, live: LiveRun) -> AsyncIterator[RunEvent]:
         return ask(
@@ -174,3 +170,13 @@ class Runner:
             self.live.pop(live.run_id, None)
             self.tasks.pop(live.run_id, None)
             self._stopping.discard(live.run_id)
+
+
+def _failed(exc: Exception, live: LiveRun, started: asyncio.Future[None]) -> None:
+    """Before the run exists: the caller gets the error. After: the recorder ended the run; say why."""
+    if not started.done():
+        started.set_exception(exc)
+    elif database_unreachable(exc):  # expected in an outage: its followers are told so
+        log.warning("run %s stopped: the database is not reachable (%s)", live.run_id, exc)
+    else:
+        log.exception("run %s failed outside its recorder", live.run_id)
