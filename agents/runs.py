@@ -56,9 +56,10 @@ class RunRecorder:
 
     `listener`, if given, sees each event once it is stored, in order (coalesced deltas as one
     event): the run's live stream.
-    A cancel requested through `Store.request_cancel` is noticed at the next heartbeat and
-    cancels the task that entered the recorder; the run ends cancelled and the recorder
-    swallows that cancellation (it re-raises any cancellation that came from elsewhere).
+    A cancel requested through `Store.request_cancel` cancels the task that entered the
+    recorder: at once through the runner driving it (agents/runner.py, told by NOTIFY), or at
+    the next heartbeat here; the run ends cancelled and the recorder swallows that cancellation
+    (it re-raises any cancellation that came from elsewhere).
     """
 
     def __init__(

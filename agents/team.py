@@ -130,7 +130,7 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
         async for event in loop:
             if scope.failure is not None:  # a specialist's model failed: the run cannot go on
                 return _failed(scope.failure)
-            if isinstance(event, rev.ContentDelta | rev.ModelCalled):  # the answer, as it streams
+            if isinstance(event, rev.ContentDelta | rev.ModelCalled):  # its tools show as `delegated`
                 scope.emit(event)
             elif isinstance(event, LoopFinished):
                 return _completed(scope, event)
