@@ -107,22 +107,18 @@ class RunRecorder:
 
     async def __aenter__(self) -> RunRecorder:
         title = self.question.strip()[:80] or None
-        self.run = await asyncio.to_thread(
-            self.store.open_run,
+        run, started_id = await asyncio.to_thread(
+            self.store.open_run_announced,
             self.user_id,
             self._session_id,
             self.question,
+            _announce,  # stored with the run: its followers begin here
             title=title,
             limits=self._limits,
         )
-        self._started = time.monotonic()
-        self._task = asyncio.current_task()
-        try:
-            async with self._lock:  # stored before the body starts: its followers begin here
-                await self._write([RunStarted(self.run.id, self.run.session_id)])
-        except BaseException as exc:  # the run exists now: end it rather than leave it running
-            await self.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
+        self.run, self._started, self._task = run, time.monotonic(), asyncio.current_task()
+        assert started_id is not None
+        self._notify(started_id, RunStarted(run.id, run.session_id), _announce(run)[1])
         self._spawn(self._heartbeat())
         self._spawn(self._writer())
         return self
@@ -314,6 +310,11 @@ def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> No
     task = asyncio.ensure_future(retry())
     _final_retries.add(task)  # a strong reference: the loop keeps only weak ones
     task.add_done_callback(_final_retries.discard)
+
+
+def _announce(run: RunRecord) -> tuple[str, dict[str, Any]]:
+    """The first event of a run, as stored with it."""
+    return RunStarted.type, RunStarted(run.id, run.session_id).to_payload()
 
 
 def _joined(pending: RunEvent | list[str]) -> RunEvent:

@@ -8,7 +8,7 @@ had already ended (e.g. cancelled by the user, or marked interrupted by start-up
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -61,10 +61,28 @@ class RunStore:
         """Open a `running` run in the user's session (created when new), in one transaction:
         a refused run (SessionTaken, TooManyRequests, a value PostgreSQL cannot store) leaves
         no session behind."""
+        return self.open_run_announced(
+            user_id, session_id, question, None, title=title, metadata=metadata, limits=limits
+        )[0]
+
+    def open_run_announced(
+        self,
+        user_id: str,
+        session_id: str | None,
+        question: str,
+        announce: Callable[[RunRecord], NewEvent] | None,
+        *,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        limits: RunLimits = NO_LIMITS,
+    ) -> tuple[RunRecord, int | None]:
+        """`open_run`, storing the run's first event (`announce(run)`) in the same transaction:
+        (the run, that event's id; None without `announce`)."""
         with self.engine.begin() as conn:
             check_limits(conn, user_id, limits)
             session = claim_session(conn, user_id, session_id, title, metadata)
-            return _insert_run(conn, user_id, session.id, question)
+            run = _insert_run(conn, user_id, session.id, question)
+            return run, append_all(conn, run.id, [announce(run)])[0] if announce else None
 
     def get_run(self, user_id: str, run_id: str) -> RunRecord | None:
         """The run, or None when it does not exist or belongs to someone else."""
