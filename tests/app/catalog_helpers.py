@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from agents.engineer import record_object
+from agents.engineer import record_change
 from db.knowledge.learnings import CreatedBy
 from tests.app.api_fixtures import Api
 
@@ -29,7 +29,7 @@ def prepare_catalog(api: Api, admin_key: str) -> None:
     with engines.engineer.begin() as conn:
         conn.execute(text(VIEW_SQL))
     embedder = api.app.state.deps.embedder
-    record_object(engines.service, embedder, VIEW_SQL, "Subscriptions per plan", CreatedBy(agent="engineer"))
+    record_change(engines.service, embedder, VIEW_SQL, "Subscriptions per plan", CreatedBy(agent="engineer"))
 
 
 def describe(file: Path, description: str) -> None:
