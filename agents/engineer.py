@@ -12,9 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import sqlglot
 from sqlalchemy import Engine
-from sqlglot import exp
 
 from agents.context import ENGINEER_STEPS, Request, assemble
 from agents.loop import initial_messages
@@ -26,7 +24,7 @@ from agents.tools.sql import sql_tool
 from db.embeddings import Embedder
 from db.knowledge.learnings import CreatedBy
 from db.knowledge.objects import forget_object, record_object
-from db.sql_guard import Refused, engineer_statement
+from db.sql_guard import Decision, Target
 
 AGENT = "engineer"
 
@@ -34,9 +32,11 @@ AGENT = "engineer"
 def engineer_tools(scope: RunScope) -> list[Callable[..., Any]]:
     deps = scope.deps
 
-    def record(sql: str, purpose: str) -> None:
+    def record(decision: Decision, sql: str, purpose: str) -> None:
         try:
-            record_change(deps.engines.service, deps.embedder, sql, purpose, scope.created_by(AGENT))
+            record_change(
+                deps.engines.service, deps.embedder, decision, sql, purpose, scope.created_by(AGENT)
+            )
         except Exception as exc:  # the statement did run: say so, and what is missing
             raise RuntimeError(
                 f"the statement ran, but recording it in the knowledge base failed: {exc}"
@@ -55,34 +55,26 @@ async def ask_engineer(scope: RunScope, task: str, purpose: str) -> str:
     return await run_specialist(scope, AGENT, messages, scope.toolset(engineer_tools(scope)))
 
 
-def changed_object(sql: str) -> tuple[str, str] | None:
-    """("recorded" | "dropped", name) for a statement that defines or drops a dash relation.
+def changed_objects(decision: Decision) -> list[tuple[str, str]]:
+    """("recorded" | "dropped", name) for each dash table or view an allowed statement defined,
+    changed or dropped: read from the guard's resolved targets, never by parsing the SQL again."""
+    return [change for target in decision.targets if (change := _change(target)) is not None]
 
-    Parsed the way the guard parsed it, so forms plain sqlglot cannot read (view options, WITH
-    [NO] DATA, CHECK OPTION) are recorded too.
-    """
-    try:
-        tree = engineer_statement(sql)
-    except (Refused, sqlglot.errors.SqlglotError):
+
+def _change(target: Target) -> tuple[str, str] | None:
+    if target.kind not in ("TABLE", "VIEW"):  # materialized views are VIEWs here; columns, indexes are not
         return None
-    if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() in ("VIEW", "TABLE"):
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if target.action in ("create", "alter", "comment"):
         return "recorded", target.name
-    if isinstance(tree, exp.Alter | exp.Comment) and isinstance(tree.this, exp.Table):
-        return "recorded", tree.this.name
-    if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() in ("VIEW", "TABLE"):
-        tables = tree.args.get("tables") or [tree.this]
-        return "dropped", tables[0].name
-    return None
+    return ("dropped", target.name) if target.action == "drop" else None
 
 
-def record_change(service: Engine, embedder: Embedder, sql: str, purpose: str, by: CreatedBy) -> None:
-    """Write (or remove) the knowledge document of the dash object `sql` defined (or dropped)."""
-    change = changed_object(sql)
-    if change is None:
-        return
-    action, name = change
-    if action == "dropped":
-        forget_object(service, name)
-    else:
-        record_object(service, embedder, name, sql, purpose, by)
+def record_change(
+    service: Engine, embedder: Embedder, decision: Decision, sql: str, purpose: str, by: CreatedBy
+) -> None:
+    """Write (or remove) the knowledge documents of the dash objects the statement defined (or dropped)."""
+    for action, name in changed_objects(decision):
+        if action == "dropped":
+            forget_object(service, name)
+        else:
+            record_object(service, embedder, name, sql, purpose, by)

@@ -14,9 +14,11 @@ from typing import Any
 from agents.charts import KINDS, ChartKind, choose_chart
 from db.engines import Engines
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
+from db.sql_guard import Decision
 
-# Called after a statement succeeded: (sql, purpose). The engineer records what it built.
-AfterSuccess = Callable[[str, str], None]
+# Called after a statement succeeded: (the guard's decision, sql, purpose). The engineer records
+# what it built from the decision's targets, without parsing the SQL again.
+AfterSuccess = Callable[[Decision, str, str], None]
 
 
 def normalise_sql(sql: str) -> str:
@@ -124,8 +126,8 @@ def sql_tool(
         table = result_table(result, chart if chart in KINDS else "auto")
         if result.decision == "allowed":
             ledger.record(role, sql, table is not None, table)
-        if table is not None and after_success is not None:
-            after_success(sql, purpose)
+        if table is not None and after_success is not None and result.guard is not None:
+            after_success(result.guard, sql, purpose)
         # The model learns whether a chart is shown, so its answer need not list every number.
         return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 
