@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlglot import exp
+
 from agents.charts import KINDS, ChartKind, choose_chart
 from db.engines import Engines
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
@@ -32,6 +34,7 @@ class SqlEntry:
     sql: str
     ok: bool
     table: ResultTable | None = None
+    statement: exp.Expr | None = field(default=None, compare=False, repr=False)  # the guard's parse
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,25 @@ class SqlLedger:
     entries: list[SqlEntry] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, agent: str, sql: str, ok: bool, table: ResultTable | None = None) -> None:
+    def record(
+        self,
+        agent: str,
+        sql: str,
+        ok: bool,
+        table: ResultTable | None = None,
+        statement: exp.Expr | None = None,
+    ) -> None:
         with self._lock:
-            self.entries.append(SqlEntry(agent, sql, ok, table))
+            self.entries.append(SqlEntry(agent, sql, ok, table, statement))
 
     def succeeded(self, sql: str) -> bool:
+        return self.success(sql) is not None
+
+    def success(self, sql: str) -> SqlEntry | None:
+        """The latest successful run of `sql` in this run (same query up to whitespace and case)."""
         wanted = normalise_sql(sql)
         with self._lock:
-            return any(e.ok and normalise_sql(e.sql) == wanted for e in self.entries)
+            return next((e for e in reversed(self.entries) if e.ok and normalise_sql(e.sql) == wanted), None)
 
     def statements(self) -> tuple[str, ...]:
         """The SQL that ran successfully, for the run's final event."""
@@ -125,7 +139,8 @@ def sql_tool(
         result = run_sql(engines, role, sql, context=context, limits=limits)
         table = result_table(result, chart if chart in KINDS else "auto")
         if result.decision == "allowed":
-            ledger.record(role, sql, table is not None, table)
+            statement = result.guard.statement if result.guard is not None else None
+            ledger.record(role, sql, table is not None, table, statement)
         if table is not None and after_success is not None and result.guard is not None:
             after_success(result.guard, sql, purpose)
         # The model learns whether a chart is shown, so its answer need not list every number.

@@ -197,6 +197,11 @@ def tables_in(sql: str) -> list[str]:
         tree = sqlglot.parse_one(sql, dialect="postgres")
     except sqlglot.errors.ParseError:
         return []
+    return tables_of(tree)
+
+
+def tables_of(tree: exp.Expr) -> list[str]:
+    """`tables_in` of a statement parsed already (the guard's tree of SQL that ran)."""
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     return sorted({t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes})
 
