@@ -16,7 +16,7 @@ from db.engines import Engines
 from db.knowledge.documents import record_query_use, save_query
 from db.knowledge.learnings import CreatedBy, record_use
 from db.knowledge.proposals import Proposal, propose_query
-from db.knowledge.render import tables_of
+from db.knowledge.queries import tables_of
 from db.knowledge.search import SearchHit, search
 
 Kind = Literal["table", "query", "business", "view", "doc", "learning"]
