@@ -1,7 +1,7 @@
 """How often a question was answered lately, counted in PostgreSQL (the Leader's repeated-question note).
 
 A question is its set of content words and two questions are the same when those sets overlap by
-at least `SIMILAR` (Jaccard): "What's the MRR by plan?" and "mrr by plan" are one question.
+at least `SIMILAR` (Jaccard): "What's the revenue by region?" and "revenue by region" are one question.
 Migration 110 defines that once, in SQL: `ai.runs.question_words` holds each question's words and
 `ai.word_overlap()` compares two of them. A pg_trgm index on the words finds the candidates and
 identical word strings are compared once, so one statement returns one number however long the
