@@ -47,7 +47,9 @@ class SharedKnowledge:
     def current(self) -> Snapshot:
         """The snapshot for the knowledge as it stands now: the kept one unless the version moved."""
         with self.service.connect() as conn:
-            version = int(conn.execute(VERSION).scalar_one())
+            version = conn.execute(VERSION).scalar()
+        if version is None:  # the row is gone (a hand-edited database): keep nothing, read everything
+            return Snapshot(-1)
         with self._lock:
             if self._snapshot.version != version:
                 self._snapshot = Snapshot(version)
