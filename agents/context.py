@@ -12,7 +12,7 @@ changed; a step run alone reads the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from db.knowledge.coverage_render import coverage_lines
 from db.knowledge.documents import record_query_use
 from db.knowledge.learnings import record_use
 from db.knowledge.memory import list_memory, record_memory_use
-from db.knowledge.search import SearchHit, search
+from db.knowledge.search import Group, SearchHit, search_groups
 from db.knowledge.shared import Snapshot, shared_knowledge
 from db.knowledge.summaries import Summaries, first_lines
 
@@ -41,6 +41,8 @@ LEARNINGS = 5
 RULES = 40
 TABLES = 150  # a warehouse with more gets a note instead: the list would crowd out everything else
 COVERAGE_LINES = 40  # the same for the coverage lines: those the question names and the largest first
+KNOWLEDGE = Group(("table", "query", "business", "view", "doc"), RETRIEVED)  # what retrieval finds
+LEARNED = Group(("learning",), LEARNINGS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Sources:
     embedder: Embedder
     settings: Settings
     shared: Snapshot | None = None  # set by `assemble`: shared knowledge read once per version
+    found: Mapping[Group, list[SearchHit]] = field(default_factory=dict)  # `assemble`'s one search
 
     def company(self) -> CompanyProfile | None:
         """Who the company is: the stored profile (kept) with the COMPANY_* settings on top."""
@@ -135,14 +138,13 @@ def business_rules(sources: Sources, request: Request) -> Section | None:
 
 
 def retrieved_knowledge(sources: Sources, request: Request) -> Section | None:
-    kinds = ["table", "query", "business", "view", "doc"]
-    hits = _search(sources, request, kinds, RETRIEVED)
+    hits = _search(sources, request, KNOWLEDGE)
     record_query_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
     return _hits_section("Knowledge retrieved for this question", hits)
 
 
 def learnings(sources: Sources, request: Request) -> Section | None:
-    hits = _search(sources, request, ["learning"], LEARNINGS)
+    hits = _search(sources, request, LEARNED)
     record_use(sources.service, [int(h.metadata["id"]) for h in hits])
     return _hits_section("Learnings from earlier runs (apply them)", hits)
 
@@ -172,11 +174,19 @@ ENGINEER_STEPS: tuple[Step, ...] = (
 )
 
 
+RETRIEVALS: dict[Step, Group] = {retrieved_knowledge: KNOWLEDGE, learnings: LEARNED}
+
+
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
     """Run the steps in order; empty sections are left out."""
-    # Knowledge and learnings both search the question: embed it once for the whole assembly.
     shared = shared_knowledge(sources.service).current()
     sources = replace(sources, embedder=EmbedOnce(sources.embedder), shared=shared)
+    # Knowledge and learnings both search the question: one statement (and one embedding) for both.
+    groups = [RETRIEVALS[step] for step in steps if step in RETRIEVALS]
+    if groups:
+        sources = replace(
+            sources, found=dict(zip(groups, _search_groups(sources, request, groups), strict=True))
+        )
     sections = [s for s in (step(sources, request) for step in steps) if s is not None]
     system = "\n\n".join(f"## {s.title}\n{s.text}" if s.title else s.text for s in sections)
     return Context(system, history_messages(request))
@@ -196,15 +206,18 @@ class EmbedOnce:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _search(sources: Sources, request: Request, kinds: list[str], limit: int) -> list[SearchHit]:
-    return search(
-        sources.service,
-        sources.embedder,
-        request.question,
-        kinds=kinds,
-        user_id=request.user_id,
-        limit=limit,
-        ef_search=sources.settings.search_ef_search,
+def _search(sources: Sources, request: Request, group: Group) -> list[SearchHit]:
+    """The group's hits: found by the assembly's one search, or searched now (a step run alone)."""
+    if group in sources.found:
+        return sources.found[group]
+    return _search_groups(sources, request, [group])[0]
+
+
+def _search_groups(sources: Sources, request: Request, groups: Sequence[Group]) -> list[list[SearchHit]]:
+    settings = sources.settings
+    question, user = request.question, request.user_id
+    return search_groups(
+        sources.service, sources.embedder, question, groups, user_id=user, ef_search=settings.search_ef_search
     )
 
 

@@ -1,4 +1,5 @@
-"""Shared knowledge in the context is read once per knowledge version, and every change is seen next time.
+"""Shared knowledge in the context is read once per knowledge version, and every change is seen next time;
+an assembly searches knowledge and learnings in one statement.
 
 Statements are observed with a SQLAlchemy event listener on the service engine (observing, not mocking).
 """
@@ -13,14 +14,14 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from agents.context import ANALYST_STEPS, Request, Sources, assemble
+from agents.context import ANALYST_STEPS, Request, Sources, assemble, learnings, retrieved_knowledge
 from agents.leader import leader_context
 from agents.team import Deps
 from db.embeddings import local_embedder
 from db.engines import Engines
 from db.knowledge.coverage import refresh_coverage
 from db.knowledge.documents import record_query_use, save_view_note
-from db.knowledge.learnings import CreatedBy
+from db.knowledge.learnings import CreatedBy, save_learning
 from db.knowledge.loader import load_knowledge
 from db.knowledge.proposals import approve_proposal, propose_query
 from tests.agents import harness
@@ -125,3 +126,15 @@ def test_an_approved_query_is_found_by_everyone_at_the_next_question(deps: Deps)
     assert "mrr_by_plan_quarterly" not in analyst_system(deps, "bob")
     approve_proposal(deps.engines.service, proposal.id, reviewer="admin")
     assert "[query: mrr_by_plan_quarterly]" in analyst_system(deps, "bob")
+
+
+def test_one_search_finds_knowledge_and_learnings_as_the_steps_alone_would(deps: Deps) -> None:
+    sources = Sources(deps.engines.service, local_embedder(), deps.settings)
+    save_learning(sources.service, local_embedder(), title="amounts", learning="invoices.amount is in cents")
+    request = Request("invoice amount units", "alice", "")
+    alone = [retrieved_knowledge(sources, request), learnings(sources, request)]
+    with statements(deps.engines.service) as seen:
+        together = assemble(sources, request, (retrieved_knowledge, learnings)).system
+    assert sum("UNION ALL" in s for s in seen) == 1
+    assert together == "\n\n".join(f"## {s.title}\n{s.text}" for s in alone if s is not None)
+    assert "in cents" in together and "[table: invoices]" in together
