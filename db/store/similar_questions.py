@@ -3,9 +3,9 @@
 A question is its set of content words and two questions are the same when those sets overlap by
 at least `SIMILAR` (Jaccard): "What's the revenue by region?" and "revenue by region" are one question.
 Migration 110 defines that once, in SQL: `ai.runs.question_words` holds each question's words and
-`ai.word_overlap()` compares two of them. A pg_trgm index on the words finds the candidates and
-identical word strings are compared once, so one statement returns one number however long the
-history. The trigram filter (pg_trgm's default 0.3) keeps every real match unless the words that
+`ai.word_overlap()` compares two of them. A pg_trgm index on the words finds the candidates when
+few runs are alike (the planner scans when many are), identical word strings are compared once, and
+one statement returns one number instead of a page of questions. The trigram filter (pg_trgm's default 0.3) keeps every real match unless the words that
 differ are, together, over twice as long as the shared ones, which questions do not do.
 All users' runs count: the note says how often, never who asked or what they got.
 """
