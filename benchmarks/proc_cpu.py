@@ -56,3 +56,23 @@ def cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return "unknown CPU"
+
+
+class CpuMeter:
+    """CPU seconds of a server process tree and of the database's, between `start()` and `stop()`."""
+
+    def __init__(self, server_pid: int, postmaster_pid: int) -> None:
+        self.pids = (server_pid, postmaster_pid)
+        self.server_s = self.database_s = 0.0
+
+    def start(self) -> None:
+        self.server_s, self.database_s = (-tree_cpu_s(pid) for pid in self.pids)
+
+    def stop(self) -> None:
+        self.server_s += tree_cpu_s(self.pids[0])
+        self.database_s += tree_cpu_s(self.pids[1])
+
+    def per(self, count: int) -> str:
+        """`total (Dash + PostgreSQL)` per item, in milliseconds."""
+        server, database = self.server_s / count * 1000, self.database_s / count * 1000
+        return f"{server + database:.1f} ms (Dash {server:.1f} + PostgreSQL {database:.1f})"

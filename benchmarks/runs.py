@@ -4,7 +4,7 @@
 
 Dash runs as the product does (`dash up`, its own process, sample data and knowledge loaded) on
 an embedded PostgreSQL started in a throw-away folder; the scripted model server runs in a
-process of its own; the load client (httpx, async) runs here. Each question is posted to
+process of its own; the load client (benchmarks/raw_http.py, asyncio) runs here. Each question is posted to
 `POST /v1/ask` with an API key and its SSE stream followed to the final event. A question is 4
 model calls of `--model-s` each: the Leader delegates, the Analyst calls run_sql, the Analyst
 answers, the Leader streams its answer over `--model-s`. Per-user limits are off.
@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parents[1]))  # for tests.fakes and the benchmarks' shared modules
 
+from benchmarks import raw_http  # noqa: E402
 from benchmarks.dash_process import DashServer, dash_server, load_average, machine  # noqa: E402
-from benchmarks.proc_cpu import tree_cpu_s  # noqa: E402
+from benchmarks.proc_cpu import CpuMeter  # noqa: E402
 from tests.fakes.model_server import (  # noqa: E402
     FakeModelServer,
     RecordedRequest,
@@ -81,21 +80,23 @@ class Outcome:
     error: str | None  # None: the run completed
 
 
-async def one_question(http: httpx.AsyncClient, key: str, question: str) -> Outcome:
+async def one_question(base_url: str, key: str, question: str) -> Outcome:
     """Post one question and read its SSE stream to the final event, as a REST client would."""
     started, final = time.perf_counter(), None
     headers = {"Authorization": f"Bearer {key}"}
     try:
-        async with http.stream("POST", "/v1/ask", json={"message": question}, headers=headers) as response:
-            if response.status_code != 200:
-                await response.aread()
-                return Outcome(time.perf_counter() - started, f"HTTP {response.status_code}: {response.text}")
-            async for line in response.aiter_lines():
+        async with raw_http.request(
+            base_url, "POST", "/v1/ask", headers=headers, json_body={"message": question}
+        ) as response:
+            if response.status != 200:
+                body = await response.body()
+                return Outcome(time.perf_counter() - started, f"HTTP {response.status}: {body[:300]!r}")
+            async for line in response.lines():
                 if line.startswith("event: ") and line[7:] in TERMINAL | {"error"}:
                     final = line[7:]
                 elif final and line.startswith("data: "):
                     final += f" {line[6:300]}"
-    except httpx.HTTPError as exc:
+    except OSError as exc:
         return Outcome(time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
     error = None if final and final.startswith("run_completed") else f"the stream ended with {final}"
     return Outcome(time.perf_counter() - started, error)
@@ -106,7 +107,7 @@ class Level:
     questions: int
     outcomes: list[Outcome]
     wall_s: float
-    cpu_s: float
+    cpu: CpuMeter
     load: str  # the load average when the level started
 
     def report(self, model_s: float) -> str:
@@ -119,29 +120,30 @@ class Level:
             f"{self.questions:>4} concurrent: errors {len(errors)}{first}, "
             f"throughput {self.questions / self.wall_s:.1f} q/s (wall {self.wall_s:.1f} s), "
             f"overhead p50 {p50:.2f} s, p95 {p95:.2f} s, "
-            f"CPU {self.cpu_s / self.questions * 1000:.0f} ms/question (Dash + PostgreSQL); "
+            f"CPU {self.cpu.per(self.questions)} per question; "
             f"load average before: {self.load}"
         )
 
 
 async def run_level(dash: DashServer, keys: list[str], questions: int, tag: str) -> Level:
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(base_url=dash.base_url, timeout=300, limits=limits) as http:
-        roots, load = (dash.process.pid, dash.postmaster_pid), load_average()
-        cpu_before, started = tree_cpu_s(*roots), time.perf_counter()
-        outcomes = await asyncio.gather(
-            *(one_question(http, keys[i % len(keys)], f"What is one? ({tag}-{i})") for i in range(questions))
+    meter, load = CpuMeter(dash.process.pid, dash.postmaster_pid), load_average()
+    meter.start()
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(
+        *(
+            one_question(dash.base_url, keys[i % len(keys)], f"What is one? ({tag}-{i})")
+            for i in range(questions)
         )
-        wall = time.perf_counter() - started
-        cpu = tree_cpu_s(*roots) - cpu_before
-    return Level(questions, list(outcomes), wall, cpu, load)
+    )
+    wall = time.perf_counter() - started
+    meter.stop()
+    return Level(questions, list(outcomes), wall, meter, load)
 
 
 def bench(args: argparse.Namespace, base_url: str) -> None:
     env = {
         "OPENAI_BASE_URL": base_url,
         "OPENAI_API_KEY": "bench",
-        "MODEL_MAX_RETRIES": "0",
         "USER_MAX_ACTIVE_RUNS": "0",  # 0: no limit
         "USER_QUESTIONS_PER_MINUTE": "0",
         "LOG_LEVEL": "WARNING",

@@ -6,7 +6,7 @@ Dash runs as the product does (`dash up`, its own process, no sample data) on an
 PostgreSQL started in a throw-away folder. `--users` users get an API key each (made as
 `dash keys create` makes it) and `--sessions` sessions each, written through the store. Then
 `--rounds` times: `--requests` requests at once, each with one of the keys, each asking for the
-first page of that user's sessions. Prints p50/p95/max latency and errors per round, and the CPU
+first page of that user's sessions (benchmarks/raw_http.py: httpx itself would be the bottleneck). Prints p50/p95/max latency and errors per round, and the CPU
 Dash and PostgreSQL spent per request (from /proc; the load client here is not counted).
 """
 
@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # the benchmarks' shared modules
 
+from benchmarks import raw_http
 from benchmarks.dash_process import DashServer, dash_server, load_average, machine
-from benchmarks.proc_cpu import tree_cpu_s
+from benchmarks.proc_cpu import CpuMeter
 from db.store import Store
 
 
@@ -43,36 +44,36 @@ def fill(dash: DashServer, users: int, sessions: int) -> list[str]:
     return [dash.create_key(f"user{user}", "viewer") for user in range(users)]
 
 
-async def one_request(http: httpx.AsyncClient, key: str, expected: int) -> tuple[float, str | None]:
+async def one_request(base_url: str, key: str, expected: int) -> tuple[float, str | None]:
     started = time.perf_counter()
     try:
-        response = await http.get("/v1/sessions", headers={"Authorization": f"Bearer {key}"})
-    except httpx.HTTPError as exc:
+        headers = {"Authorization": f"Bearer {key}"}
+        async with raw_http.request(base_url, "GET", "/v1/sessions", headers=headers) as response:
+            body = await response.body()
+    except OSError as exc:
         return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        return elapsed, f"HTTP {response.status_code}: {response.text[:200]}"
-    if len(response.json()["items"]) != expected:
-        return elapsed, f"{len(response.json()['items'])} sessions instead of {expected}"
+    if response.status != 200:
+        return elapsed, f"HTTP {response.status}: {body[:200]!r}"
+    if (got := len(json.loads(body)["items"])) != expected:
+        return elapsed, f"{got} sessions instead of {expected}"
     return elapsed, None
 
 
 async def burst(dash: DashServer, keys: list[str], requests: int, expected: int) -> str:
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(base_url=dash.base_url, timeout=120, limits=limits) as http:
-        roots, load = (dash.process.pid, dash.postmaster_pid), load_average()
-        cpu_before = tree_cpu_s(*roots)
-        results = await asyncio.gather(
-            *(one_request(http, keys[i % len(keys)], expected) for i in range(requests))
-        )
-        cpu = tree_cpu_s(*roots) - cpu_before
+    meter, load = CpuMeter(dash.process.pid, dash.postmaster_pid), load_average()
+    meter.start()
+    results = await asyncio.gather(
+        *(one_request(dash.base_url, keys[i % len(keys)], expected) for i in range(requests))
+    )
+    meter.stop()
     times = sorted(t for t, _ in results)
     errors = [e for _, e in results if e]
     first = f" (first: {errors[0]})" if errors else ""
     return (
         f"{requests} at once: p50 {statistics.median(times) * 1000:.0f} ms, "
         f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms, "
-        f"errors {len(errors)}{first}; CPU {cpu / requests * 1000:.1f} ms/request (Dash + PostgreSQL); "
+        f"errors {len(errors)}{first}; CPU {meter.per(requests)} per request; "
         f"load average before: {load}"
     )
 
