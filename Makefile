@@ -8,7 +8,7 @@ lint:
 	uv run --frozen ruff format --check .
 
 typecheck:
-	uv run --frozen mypy app agents db evals scripts benchmarks
+	uv run --frozen mypy core app agents db evals scripts benchmarks
 
 pytest:
 	uv run --frozen pytest -q

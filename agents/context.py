@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Engine, text
 
-from app.settings import Settings
+from core.settings import Settings
 from db.embeddings import Embedder
 from db.knowledge.company import CompanyProfile, company_profile, describe_company
 from db.knowledge.coverage import read_coverage

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import openai
 
 from agents.model import complete, json_object
-from app.settings import Settings
+from core.settings import Settings
 
 PROMPT = """A person corrected a data assistant's answer. Write down what the assistant must do \
 differently next time, as one concise, reusable rule about the data (not about this one answer).

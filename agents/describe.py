@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from agents.model import complete, create_model_client, json_object
-from app.settings import Settings
+from core.settings import Settings
 from db.knowledge.draft import Describe
 
 INSTRUCTIONS = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from agents.corrections import Correcting, Correction, as_said, make_correction
 from agents.model import create_model_client
 from agents.scope import Deps
-from app.errors import Conflict, DashError
+from core.errors import Conflict, DashError
 from db.knowledge.documents import save_query
 from db.knowledge.learnings import CreatedBy, Learning, namespace_for, save_learning
 from db.knowledge.proposals import Proposal, propose_query

@@ -34,8 +34,8 @@ from agents.loop_events import (
 )
 from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
 from agents.tools.base import ToolOutcome, Toolset
-from app.errors import DashError
-from app.settings import Settings
+from core.errors import DashError
+from core.settings import Settings
 from db import observe
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.errors import DashError
+from core.errors import DashError
 
 
 @dataclass(frozen=True)

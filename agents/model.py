@@ -19,8 +19,8 @@ from typing import Any
 import httpx2
 import openai
 
-from app.errors import ModelNotConfigured, UpstreamError
-from app.settings import Settings
+from core.errors import ModelNotConfigured, UpstreamError
+from core.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
 # Local servers (vLLM, Ollama, LM Studio) ignore the key, but the SDK refuses to start without one.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 @dataclass(frozen=True)

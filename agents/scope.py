@@ -31,8 +31,8 @@ from agents.loop import (
 )
 from agents.tools.base import Toolset
 from agents.tools.sql import SqlLedger
-from app.errors import DashError
-from app.settings import Settings
+from core.errors import DashError
+from core.settings import Settings
 from db.embeddings import Embedder
 from db.engines import Engines
 from db.knowledge.learnings import CreatedBy

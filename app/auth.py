@@ -17,9 +17,9 @@ from typing import Any
 import jwt
 from sqlalchemy import Engine
 
-from app.errors import Unauthorized
 from app.key_cache import KeyCache, RevocationListener
-from app.settings import Settings
+from core.errors import Unauthorized
+from core.settings import Settings
 from db.api_keys import ApiKey, any_keys, digest, find_key
 
 DEV_USER = "local"

@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agents.scope import Deps
 from app.auth import Authenticator, Principal, Role
-from app.errors import Forbidden
 from app.hub import RunHub
-from app.settings import Settings
+from core.errors import Forbidden
+from core.settings import Settings
 from db import log_context
 from db.engines import Engines
 from db.store import Store

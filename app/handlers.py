@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 
-from app.errors import DatabaseUnavailable, Unauthorized, error_body
+from app.errors import error_body
+from core.errors import DatabaseUnavailable, Unauthorized
 from db.engines import database_unreachable
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
-from app.settings import Settings
+from core.settings import Settings
 from db.store import RunLimits
 
 

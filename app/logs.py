@@ -15,7 +15,7 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-from app.settings import Settings
+from core.settings import Settings
 from db import log_context
 
 

@@ -37,11 +37,11 @@ from app.routes import (
 from app.routes import metrics as metrics_route
 from app.routes.models import COMMON_ERRORS
 from app.scheduling import build_scheduler
-from app.settings import Settings, get_settings
 from app.slack import build_slack
 from app.slack import router as slack_router
 from app.slack.review import review_notifier
 from app.sweeper import Sweeper
+from core.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target

@@ -28,7 +28,7 @@ import httpx
 import uvicorn
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import bootstrap
 from db.embedded import EmbeddedPostgres, free_port
 from db.engines import resolve_target

@@ -23,7 +23,7 @@ from typing import Any
 
 from app.console import STATIC
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target
 from tests.app.browser import ARGS, CHROMIUM

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
 from db.engines import Engines, resolve_target

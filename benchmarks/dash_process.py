@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine
 
-from app.settings import Settings
 from benchmarks.proc_cpu import cpu_model
+from core.settings import Settings
 from db.api_keys import create_key
 from db.embedded import EmbeddedPostgres, free_port
 from db.engines import DatabaseTarget, resolve_target

@@ -28,7 +28,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine
 
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, libpq_url, resolve_target, with_database

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from db.bootstrap import bootstrap  # noqa: E402
 from db.embedded import EmbeddedPostgres  # noqa: E402
 from db.embeddings import LocalEmbedder, local_embedder  # noqa: E402

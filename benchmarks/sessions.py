@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target
 from db.store import Store

@@ -25,7 +25,7 @@ import httpx
 from pydantic import SecretStr
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target
 from tests.app.slack_helpers import SIGNING_SECRET, envelope, mention, signed_headers

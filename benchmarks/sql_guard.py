@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from db.bootstrap import bootstrap  # noqa: E402
 from db.embedded import EmbeddedPostgres  # noqa: E402
 from db.engines import Engines, resolve_target  # noqa: E402

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import bootstrap
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from app.settings import Settings
+from core.settings import Settings
 from db.engines import Credentials, DatabaseTarget, conninfo, engineer_owner
 
 log = logging.getLogger(__name__)

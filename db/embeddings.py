@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.settings import Settings
+from core.settings import Settings
 from db.embed_batching import BatchingEmbedder
 
 ASSETS = Path(__file__).parent / "embedding_assets" / "all-MiniLM-L6-v2"

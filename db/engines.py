@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
-from app.settings import Settings
+from core.settings import Settings
 from db.embedded import DATABASE, EmbeddedPostgres
 
 

@@ -22,7 +22,7 @@ import psycopg
 import psycopg.sql
 from sqlalchemy import Engine, event
 
-from app.settings import Settings
+from core.settings import Settings
 from db import audit
 from db.engines import Engines, engineer_owner
 from db.sql_guard import Catalog, Decision, check

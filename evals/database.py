@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, resolve_target, with_database

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agents.team import Deps
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import bootstrap
 from db.embeddings import make_embedder
 from db.engines import Engines

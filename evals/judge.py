@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from agents.model import create_model_client
-from app.settings import Settings
+from core.settings import Settings
 from evals.graders import PASS, Verdict
 
 PROMPT = """You grade a data assistant's answer. Question: {question}

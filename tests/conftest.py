@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import admin_dsn, bootstrap
 from db.embedded import EmbeddedPostgres
 from db.engines import DatabaseTarget, Engines, conninfo, libpq_url, resolve_target, with_database
@@ -147,7 +147,7 @@ def cli_environment(target: DatabaseTarget, home: Path) -> dict[str, str]:
 @contextmanager
 def cli_settings(target: DatabaseTarget, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point in-process CLI calls at `target` (through the environment, like an operator would)."""
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     for key, value in cli_environment(target, home).items():
         monkeypatch.setenv(key, value)

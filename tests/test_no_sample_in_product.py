@@ -10,7 +10,7 @@ from db.sample.schema import TABLES
 from db.sample.timeline import DATA_END, DATA_START
 
 ROOT = Path(__file__).parents[1]
-PRODUCT = ("app", "agents", "db")
+PRODUCT = ("core", "app", "agents", "db")
 ALLOWED = ("db/sample/", "db/sample_data.py", "db/embedding_assets/")
 TEXT = {".py", ".sql", ".md", ".html", ".js", ".css", ".json", ".yaml", ".yml", ".txt", ".toml"}
 SAMPLE_WORDS = ("Acme", "mrr", *TABLES, DATA_END.isoformat(), DATA_START.isoformat())

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from agents.tools.sql import SqlLedger
-from app.settings import Settings
+from core.settings import Settings
 from db.embeddings import Embedder
 from db.engines import Engines
 from db.knowledge.documents import record_query_use, save_query

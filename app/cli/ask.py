@@ -29,7 +29,7 @@ def ask_command(
     from agents import run_events as rev
     from agents.questions import refusal
     from agents.team import Deps
-    from app.errors import ModelNotConfigured
+    from core.errors import ModelNotConfigured
     from db.embeddings import make_embedder
     from db.engines import Engines
     from db.store import Store

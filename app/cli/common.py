@@ -13,7 +13,7 @@ import typer
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from app.settings import Settings
+    from core.settings import Settings
     from db.engines import DatabaseTarget
 
 
@@ -53,7 +53,7 @@ def _known_failures() -> tuple[type[Exception], ...]:
 
 
 def settings() -> Settings:
-    from app.settings import get_settings  # pydantic: not needed for `--help`
+    from core.settings import get_settings  # pydantic: not needed for `--help`
 
     try:
         return get_settings()

@@ -12,8 +12,8 @@ import typer
 from sqlalchemy import create_engine
 
 from app.cli.common import friendly_errors, ready_target, settings
-from app.errors import DashError
-from app.settings import Settings
+from core.errors import DashError
+from core.settings import Settings
 from db.engines import DatabaseTarget, Engines
 from db.knowledge.draft import draft_knowledge
 from db.knowledge.profile import DEFAULT_SCHEMAS, ProfileOptions

@@ -13,7 +13,7 @@ import typer
 from app.cli.common import friendly_errors, ready_target, settings
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from db.engines import DatabaseTarget
 
 

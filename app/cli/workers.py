@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from db.engines import DatabaseTarget
 
 STOP_TIMEOUT_S = 30.0

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
-from app.errors import NotFound
+from core.errors import NotFound
 
 STATIC = Path(__file__).parent / "static"
 # Vega compiles expressions with `new Function`, hence 'unsafe-eval'; vega-embed adds a <style>.

@@ -11,7 +11,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from sqlalchemy.exc import DBAPIError
 
 from app.auth import Principal, Role
-from app.errors import DashError, DatabaseUnavailable, Forbidden, ServiceUnavailable, error_body
+from app.errors import error_body
+from core.errors import DashError, DatabaseUnavailable, Forbidden, ServiceUnavailable
 from db.embeddings import EmbedderError
 from db.engines import database_unreachable
 from db.knowledge.vectors import EmbedderMismatch

@@ -22,9 +22,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from app.auth import Authenticator, is_loopback
-from app.errors import DashError, DatabaseUnavailable, error_body
+from app.errors import error_body
 from app.mcp.server import build_server
-from app.settings import Settings
+from core.errors import DashError, DatabaseUnavailable
+from core.settings import Settings
 from db import log_context
 from db.engines import database_unreachable
 

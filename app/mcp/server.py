@@ -11,7 +11,7 @@ from mcp.types import Resource as ListedResource
 
 from app.mcp import resources
 from app.mcp.tools import DashTools
-from app.settings import Settings
+from core.settings import Settings
 
 INSTRUCTIONS = (
     "Dash answers questions about the company's data. Use `ask` for questions in plain English "

@@ -19,7 +19,7 @@ from pydantic import Field
 from agents.scope import Deps
 from agents.team import ask as team_ask
 from app.auth import Principal, Role
-from app.errors import Conflict, InvalidInput, UpstreamError, error_body
+from app.errors import error_body
 from app.hub import RunHub
 from app.live import follow
 from app.mcp.access import caller, tool_errors
@@ -27,6 +27,7 @@ from app.mcp.models import Answer, Hit, SqlOutcome, Table, as_table
 from app.metrics import track_run
 from app.routes.models import RunTrace, SessionOut, SessionPage
 from app.routes.sessions import run_trace
+from core.errors import Conflict, InvalidInput, UpstreamError
 from db.audit import AuditError
 from db.knowledge.problems import KINDS
 from db.knowledge.search import search

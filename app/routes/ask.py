@@ -14,13 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_
 
 from agents.team import ask
 from app.deps import HubDep, SettingsDep, TeamDeps, Viewer
-from app.errors import Conflict, UpstreamError
 from app.limits import run_limits
 from app.live import follow
 from app.metrics import track_run
 from app.routes.models import Responses, documented_errors
 from app.session_ids import reserved_by
 from app.sse import SSE_RESPONSE, event_stream
+from core.errors import Conflict, UpstreamError
 from db.store import EventRecord
 
 router = APIRouter(prefix="/v1", tags=["ask"])

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from agents.feedback import Outcome, give_feedback
 from agents.team import ask
 from app.deps import Analyst, HubDep, SettingsDep, TeamDeps, Viewer
-from app.errors import InvalidInput
 from app.limits import run_limits
 from app.metrics import track_run
 from app.routes.models import documented_errors
 from app.session_ids import reserved_by
+from core.errors import InvalidInput
 from db.store import RunNotFound
 from db.store.feedback import Feedback, FeedbackFilter, Rating, list_feedback
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from agents.describe import make_describer
 from app.deps import Admin, Analyst, EnginesDep, SettingsDep
-from app.errors import Conflict, InvalidInput, ModelNotConfigured, NotFound, ServiceUnavailable
 from app.routes.models import documented_errors
+from core.errors import Conflict, InvalidInput, ModelNotConfigured, NotFound, ServiceUnavailable
 from db.embeddings import Embedder, EmbedderError
 from db.knowledge.catalog_view import CatalogEntry, catalog, catalog_entry
 from db.knowledge.coverage import refresh_summary

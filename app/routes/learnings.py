@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import Role
 from app.deps import Admin, Analyst, EnginesDep
-from app.errors import NotFound
 from app.routes.models import documented_errors
+from core.errors import NotFound
 from db.knowledge.learnings import Learning, delete_learning, edit_learning, get_learning, list_learnings
 from db.knowledge.search import visible_namespaces
 

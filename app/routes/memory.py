@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import EnginesDep, Viewer
-from app.errors import NotFound
 from app.routes.models import documented_errors
+from core.errors import NotFound
 from db.knowledge.memory import MAX_FACT_CHARS, Memory, edit_memory, forget, get_memory, list_memory, remember
 
 router = APIRouter(prefix="/v1/memory", tags=["memory"])

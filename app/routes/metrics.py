@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from app import metrics
 from app.auth import Authenticator, Role, is_loopback
-from app.errors import Forbidden
+from core.errors import Forbidden
 
 router = APIRouter(tags=["operations"])
 

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import Admin, EnginesDep
-from app.errors import NotFound
 from app.routes.models import documented_errors
+from core.errors import NotFound
 from db.knowledge.proposals import Proposal, decide, edit_proposal, get_proposal, list_proposals
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"])

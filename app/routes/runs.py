@@ -10,9 +10,9 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from app.deps import HubDep, SettingsDep, StoreDep, Viewer
-from app.errors import InvalidInput
 from app.routes.models import RunOut, documented_errors
 from app.sse import SSE_RESPONSE, event_stream
+from core.errors import InvalidInput
 from db.store import RunNotFound
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])

@@ -18,12 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from app.deps import Admin
-from app.errors import Conflict, NotFound
 from app.routes.models import documented_errors
 from app.scheduling import ScheduleExists, SchedulerService, first_run
 from app.scheduling.cron import parse_cron, upcoming
 from app.scheduling.forms import CronPreview, ScheduleChanges, ScheduleForm
 from app.scheduling.records import Schedule
+from core.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
 NOT_FOUND = documented_errors(e404="No such schedule.")

@@ -11,7 +11,7 @@ from app.scheduling.delivery import make_deliverer
 from app.scheduling.service import Clock, SchedulerService, utcnow
 from app.scheduling.store import ScheduleExists, ScheduleStore
 from app.scheduling.tasks import TaskEnv
-from app.settings import Settings
+from core.settings import Settings
 from db.engines import Engines
 from db.store import Store
 

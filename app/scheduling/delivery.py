@@ -12,11 +12,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.settings import Settings
 from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.mrkdwn import to_mrkdwn
 from app.slack.progress import ThreadMessage
+from core.settings import Settings
 
 
 class DeliveryFailed(Exception):

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.questions import refusal
-from app.settings import get_settings
+from core.settings import get_settings
 from db.sql_guard import check_analyst
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]

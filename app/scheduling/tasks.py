@@ -20,7 +20,7 @@ from app.metrics import track_run
 from app.scheduling.delivery import Deliverer
 from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
 from app.scheduling.records import Schedule
-from app.settings import Settings
+from core.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
 from db.knowledge.coverage import refresh_summary

@@ -16,10 +16,11 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from agents.scope import Deps
 from app import metrics
-from app.errors import NotFound, error_body
-from app.settings import Settings
+from app.errors import error_body
 from app.slack.bot import SlackBot
 from app.slack.verify import refusal
+from core.errors import NotFound
+from core.settings import Settings
 
 __all__ = ["SlackBot", "build_slack", "router"]
 

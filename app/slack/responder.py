@@ -18,7 +18,6 @@ from agents import run_events as rev
 from agents.questions import refusal
 from agents.scope import Deps
 from agents.team import ask
-from app.errors import ModelNotConfigured, TooManyRequests
 from app.limits import run_limits
 from app.metrics import track_run
 from app.slack.charts import post_chart
@@ -27,6 +26,7 @@ from app.slack.events import Question
 from app.slack.ledger import AnswerLedger, AnswerPlace
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
 from app.slack.progress import MIN_UPDATE_S, Status, ThreadMessage, status_line
+from core.errors import ModelNotConfigured, TooManyRequests
 from db.engines import database_unreachable
 from db.store import SessionTaken
 

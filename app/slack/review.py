@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
-from app.settings import Settings
+from core.settings import Settings
 from db.knowledge.proposals import Proposal, decide, set_slack_message
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from app.errors import BadRequest, DashError, Unauthorized
+from core.errors import BadRequest, DashError, Unauthorized
 
 MAX_SKEW_S = 300  # Slack's replay window: older (or future) requests are refused
 TIMESTAMP, SIGNATURE = "X-Slack-Request-Timestamp", "X-Slack-Signature"

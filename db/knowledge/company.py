@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from app.settings import Settings, known_timezone
+from core.settings import Settings, known_timezone
 from db.knowledge.problems import Problem
 from db.knowledge.schema import Checker, parse_json
 

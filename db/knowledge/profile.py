@@ -23,7 +23,7 @@ import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.settings import Settings
+from core.settings import Settings
 from db.knowledge.catalog import SAMPLEABLE, Column, Relation, read_relations, selected
 from db.knowledge.joins import InferredJoin, infer_joins
 from db.knowledge.sensitive import ColumnPolicy

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, func, select
 
-from app.errors import TooManyRequests
+from core.errors import TooManyRequests
 from db.store.records import ACTIVE
 from db.store.tables import runs
 

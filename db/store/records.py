@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Row
 
-from app.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 
 ACTIVE = ("queued", "running")
 TERMINAL = ("completed", "failed", "interrupted", "cancelled")

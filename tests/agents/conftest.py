@@ -10,7 +10,7 @@ import pytest
 
 from agents.loop import LoopEvent, run_loop
 from agents.model import create_model_client
-from app.settings import Settings
+from core.settings import Settings
 from tests.fakes.model_server import FakeModelServer
 
 

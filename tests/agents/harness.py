@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from agents import run_events as rev
 from agents.team import Deps, ask
-from app.settings import Settings
+from core.settings import Settings
 from db.bootstrap import admin_dsn
 from db.embeddings import local_embedder
 from db.engines import DatabaseTarget, Engines, with_database

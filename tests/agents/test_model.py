@@ -13,8 +13,8 @@ import openai
 import pytest
 
 from agents.model import Backoff, ModelCallFailed, create_model_client, failure, is_retryable, retry_after_s
-from app.errors import ModelNotConfigured
-from app.settings import Settings
+from core.errors import ModelNotConfigured
+from core.settings import Settings
 from tests.fakes.model_server import FakeModelServer, error, text
 
 

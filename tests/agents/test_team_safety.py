@@ -14,7 +14,7 @@ from sqlalchemy import text as sql_text
 
 from agents import run_events as rev
 from agents.team import Deps, ask
-from app.errors import ModelNotConfigured
+from core.errors import ModelNotConfigured
 from db.store import SessionTaken
 from tests.agents import harness
 from tests.agents.harness import audit_rows, final, of_type, run

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from app.cli.workers import worker_settings
-from app.settings import Settings
+from core.settings import Settings
 from db.embedded import EmbeddedPostgres, free_port
 
 DASH = str(Path(sys.executable).parent / "dash")

@@ -55,7 +55,7 @@ def test_dash_logs_json_from_a_fresh_process_and_access_lines_drop_the_query() -
     script = (
         "import logging, logging.config\n"
         "from app.logs import logging_config\n"
-        "from app.settings import Settings\n"
+        "from core.settings import Settings\n"
         "logging.config.dictConfig(logging_config(Settings()))\n"
         "logging.getLogger('agents.team').info('run started')\n"
         "logging.getLogger('uvicorn.access').info("

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "example.env"
 COMPOSE_ONLY_MARKER = "# --- compose only"

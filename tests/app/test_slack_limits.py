@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 from tests.app.api_fixtures import Api
 from tests.app.slack_helpers import SIGNING_SECRET, SlackDash, mention
 from tests.fakes.model_server import FakeModelServer, text

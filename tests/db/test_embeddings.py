@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from app.settings import Settings
+from core.settings import Settings
 from db.embed_batching import BatchingEmbedder
 from db.embeddings import (
     EmbedderError,

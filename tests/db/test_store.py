@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from app.errors import InvalidInput
+from core.errors import InvalidInput
 from db.engines import DatabaseTarget
 from db.store import INTERRUPTED_ERROR, SessionNotFound, SessionTaken, Store
 from tests.conftest import connect
