@@ -7,8 +7,8 @@ socket; the kernel spreads connections over them. Each worker is a full Dash (it
 model client, embedder, hub), like replicas behind a load balancer: all state is in PostgreSQL.
 
 Only worker 0 runs the scheduler (a schedule must fire once). The parent restarts a worker that
-dies, and on Ctrl-C / SIGTERM stops every worker (each finishes its lifespan) before the embedded
-database stops.
+dies (pausing longer each time one keeps dying right after its start), and on Ctrl-C / SIGTERM
+stops every worker (each finishes its lifespan) before the embedded database stops.
 """
 
 from __future__ import annotations
@@ -17,14 +17,19 @@ import multiprocessing as mp
 import signal
 import socket
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
+
+import typer
 
 if TYPE_CHECKING:
     from core.settings import Settings
     from db.engines import DatabaseTarget
 
 STOP_TIMEOUT_S = 30.0
+QUICK_DEATH_S = 10.0  # a worker dying this soon after its start is failing to start
+RESTART_MAX_S = 30.0
 
 
 def worker_settings(settings: Settings, index: int) -> Settings:
@@ -36,21 +41,48 @@ def serve_workers(settings: Settings, target: DatabaseTarget, port: int, workers
     """Serve on `settings.host:port` with `workers` processes until SIGINT/SIGTERM."""
     sock = _bind(settings.host, port)
     context = mp.get_context("spawn")  # a fresh interpreter each: nothing inherited mid-state
-    start = lambda i: _start(context, worker_settings(settings, i), target, sock)  # noqa: E731
-    running = {i: start(i) for i in range(workers)}
+    pool = [
+        _Worker(i, lambda i: _start(context, worker_settings(settings, i), target, sock))
+        for i in range(workers)
+    ]
     stopping: list[int] = []
     previous = {s: signal.signal(s, lambda n, f: stopping.append(n)) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stopping:
             time.sleep(0.5)
-            for i, process in running.items():
-                if not process.is_alive():  # a crash: keep serving with a fresh one
-                    running[i] = start(i)
+            for worker in pool:
+                worker.keep_alive()
     finally:
-        _stop(list(running.values()))
+        _stop([w.process for w in pool])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+
+
+class _Worker:
+    """One worker slot: its process, replaced when it dies; again and again only after a pause that
+    doubles (up to RESTART_MAX_S) while it keeps dying within QUICK_DEATH_S of its start."""
+
+    def __init__(self, index: int, start: Callable[[int], BaseProcess]) -> None:
+        self.index, self._start = index, start
+        self.process, self.started = start(index), time.monotonic()
+        self.quick_deaths, self.restart_at = 0, 0.0
+
+    def keep_alive(self) -> None:
+        now = time.monotonic()
+        if self.process.is_alive() or now < self.restart_at:
+            return
+        if self.restart_at == 0.0:  # just noticed: say so, and decide when to start another
+            quick = now - self.started < QUICK_DEATH_S
+            self.quick_deaths = self.quick_deaths + 1 if quick else 0
+            pause = min(RESTART_MAX_S, 2.0 ** (self.quick_deaths - 1)) if quick else 0.0
+            typer.echo(
+                f"worker {self.index} exited ({self.process.exitcode}); a new one in {pause:.0f} s", err=True
+            )
+            self.restart_at = now + pause
+            if pause:
+                return
+        self.process, self.started, self.restart_at = self._start(self.index), now, 0.0
 
 
 def _bind(host: str, port: int) -> socket.socket:
