@@ -11,7 +11,7 @@ typecheck:
 	uv run --frozen mypy core app agents db evals scripts benchmarks
 
 pytest:
-	uv run --frozen pytest -q
+	uv run --frozen pytest -q -n 3
 
 up:
 	uv run --frozen dash up

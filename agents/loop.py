@@ -1,9 +1,10 @@
 """The bounded tool-calling loop every agent runs on.
 
 Build messages, stream the model's reply, run the tools it asked for, append the results, repeat
-until it answers or the turn limit is hit. Everything that happens is yielded as a small frozen
-event, so REST (SSE), Slack, the CLI and the trace store consume one stream. The client, model,
-tools and limits are passed in; nothing here is global.
+until it answers or the turn limit is hit. Everything that happens is yielded as it happens: the
+run events (agents/run_events.py) tagged with the agent, which the team hands on to the recorder
+and every stream unchanged, and the loop's own (a retry, how it ended). The client, model, tools
+and limits are passed in; nothing here is global.
 """
 
 from __future__ import annotations
@@ -14,31 +15,33 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import openai
 
-from agents.loop_events import (
+from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
+from agents.run_events import (
     ContentDelta,
     ExitReason,
     LoopCancelled,
     LoopEvent,
     LoopFailed,
     LoopFinished,
-    ModelCallFinished,
+    ModelCalled,
     ModelCallRetrying,
     ModelCallStarted,
     ToolFinished,
     ToolStarted,
     Usage,
 )
-from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
-from agents.tools.base import ToolOutcome, Toolset
+from agents.tools.base import ToolOutcome, Toolset, parse_arguments
+from agents.tools.sql import SQL_TOOL, statement_summary
 from core.errors import DashError
 from core.settings import Settings
 from db import observe
 
 logger = logging.getLogger(__name__)
+PREVIEW_CHARS = 300  # of a tool's result, in the trace
 
 __all__ = [  # the events are re-exported so consumers need one import
     "ContentDelta",
@@ -48,7 +51,7 @@ __all__ = [  # the events are re-exported so consumers need one import
     "LoopFailed",
     "LoopFinished",
     "LoopLimits",
-    "ModelCallFinished",
+    "ModelCalled",
     "ModelCallRetrying",
     "ModelCallStarted",
     "ToolCall",
@@ -199,7 +202,7 @@ class _Run:
                 await asyncio.sleep(wait)
                 continue
             self._observe("ok", started, assembly.usage)
-            yield assembly.finished(attempt, self.model)
+            yield assembly.finished(self.agent, attempt, self.model)
             yield assembly.reply()
             return
 
@@ -216,35 +219,68 @@ class _Run:
         )
 
     async def _stream(self, assembly: _Assembly) -> AsyncIterator[ContentDelta]:
-        tools = self.toolset.schemas()
-        stream = await self.client.chat.completions.create(
-            model=self.model,
-            messages=cast(Any, self.transcript),
+        # The SDK's own request, errors and SSE decoding, but each chunk stays the JSON dict it
+        # arrived as: building SDK models for every chunk was half of Dash's CPU per question.
+        stream = await self.client.post(
+            "/chat/completions",
+            body=self._request(),
+            cast_to=object,
             stream=True,
-            stream_options={"include_usage": True},  # servers that ignore it are tolerated
-            tools=cast(Any, tools) if tools else openai.omit,  # some servers reject an empty list
+            stream_cls=openai.AsyncStream[object],
         )
         try:
             async for chunk in stream:
+                if not isinstance(chunk, dict):
+                    raise ValueError(
+                        f"the model server sent a stream event that is not a JSON object: {chunk!r:.80}"
+                    )
                 if text := assembly.add(chunk):
-                    yield ContentDelta(text, self.turn)
+                    yield ContentDelta(text, turn=self.turn)
         finally:
             await stream.close()
+
+    def _request(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": self.transcript,
+            "stream": True,
+            "stream_options": {"include_usage": True},  # servers that ignore it are tolerated
+        }
+        tools = self.toolset.schemas()
+        if tools:  # some servers reject an empty list
+            body["tools"] = tools
+        return body
 
     async def run_tools(self, calls: tuple[ToolCall, ...]) -> AsyncIterator[LoopEvent]:
         """Run the calls concurrently; report each as it ends; append results in the model's order."""
         for c in calls:
-            yield ToolStarted(c.name, c.arguments, c.id, self.turn)
+            yield ToolStarted(self.agent, c.name, _arguments(c.arguments), c.id, turn=self.turn)
         tasks = [asyncio.ensure_future(self._timed(c)) for c in calls]
         try:
             for next_done in asyncio.as_completed(tasks):
                 call, outcome, duration = await next_done
-                yield ToolFinished(call.name, call.id, outcome.text, outcome.error, duration, self.turn)
+                yield self._finished(call, outcome, duration)
         finally:
             for task in tasks:
                 task.cancel()
         for c, task in zip(calls, tasks, strict=True):
             self.transcript.append({"role": "tool", "tool_call_id": c.id, "content": task.result()[1].text})
+
+    def _finished(self, call: ToolCall, outcome: ToolOutcome, duration_ms: float) -> ToolFinished:
+        # The trace shows what each statement did, from the value the tool returned (not re-parsed).
+        statement = statement_summary(outcome.value) if call.name == SQL_TOOL else None
+        preview = outcome.text[:PREVIEW_CHARS]
+        return ToolFinished(
+            self.agent,
+            call.name,
+            preview,
+            outcome.error,
+            int(duration_ms),
+            call.id,
+            statement,
+            result=outcome.text,
+            turn=self.turn,
+        )
 
     async def _timed(self, call: ToolCall) -> tuple[ToolCall, ToolOutcome, float]:
         started = time.perf_counter()
@@ -268,33 +304,44 @@ class _Assembly:
         self.finish_reason: str | None = None
         self.first_token_ms: float | None = None
 
-    def add(self, chunk: Any) -> str:
-        """Absorb one chunk; returns its text (empty when it carried none)."""
-        if chunk.usage:  # some servers repeat a running total: the last one wins
-            self.usage = Usage.of(chunk.usage)
-        if not chunk.choices:
+    def add(self, chunk: dict[str, Any]) -> str:
+        """Absorb one chunk (the JSON of one stream event); returns its text (empty when none)."""
+        if chunk.get("usage"):  # some servers repeat a running total: the last one wins
+            self.usage = Usage.of(chunk["usage"])
+        if not chunk.get("choices"):
             return ""
         if self.first_token_ms is None:
             self.first_token_ms = _ms(self.started)
-        choice = chunk.choices[0]
-        self.finish_reason = choice.finish_reason or self.finish_reason
-        for part in choice.delta.tool_calls or ():
+        choice = chunk["choices"][0]
+        self.finish_reason = choice.get("finish_reason") or self.finish_reason
+        delta = choice.get("delta") or {}
+        for part in delta.get("tool_calls") or ():
             self._add_call(part)
-        if choice.delta.content:
-            self.content.append(choice.delta.content)
-        return choice.delta.content or ""
+        text: str = delta.get("content") or ""
+        if text:
+            self.content.append(text)
+        return text
 
-    def _add_call(self, part: Any) -> None:
-        slot = self.calls.setdefault(len(self.calls) if part.index is None else part.index, {})
-        function = part.function
-        slot["id"] = slot.get("id") or part.id or ""
-        slot["name"] = slot.get("name") or (function.name if function else "") or ""
-        slot["arguments"] = slot.get("arguments", "") + ((function.arguments or "") if function else "")
+    def _add_call(self, part: dict[str, Any]) -> None:
+        index = part.get("index")
+        slot = self.calls.setdefault(len(self.calls) if index is None else index, {})
+        function = part.get("function") or {}
+        slot["id"] = slot.get("id") or part.get("id") or ""
+        slot["name"] = slot.get("name") or function.get("name") or ""
+        slot["arguments"] = slot.get("arguments", "") + (function.get("arguments") or "")
 
-    def finished(self, attempt: int, model: str) -> ModelCallFinished:
-        latency = _ms(self.started)
-        return ModelCallFinished(
-            self.turn, attempt, model, self.usage, latency, self.first_token_ms, self.finish_reason
+    def finished(self, agent: str, attempt: int, model: str) -> ModelCalled:
+        usage = self.usage or Usage()
+        return ModelCalled(
+            agent,
+            model,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            int(_ms(self.started)),
+            self.turn,
+            attempt=attempt,
+            first_token_ms=self.first_token_ms,
+            finish_reason=self.finish_reason,
         )
 
     def reply(self) -> _Reply:
@@ -303,6 +350,14 @@ class _Assembly:
             for index, slot in sorted(self.calls.items())
         )
         return _Reply("".join(self.content), calls, self.usage)
+
+
+def _arguments(raw: str) -> dict[str, Any]:
+    """The model's arguments as a dict for the trace; broken JSON is kept as text."""
+    try:
+        return parse_arguments(raw)
+    except (ValueError, TypeError):
+        return {"raw": raw}
 
 
 def _ms(started: float) -> float:

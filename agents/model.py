@@ -26,6 +26,9 @@ OPENAI_URL = "https://api.openai.com/v1"
 # Local servers (vLLM, Ollama, LM Studio) ignore the key, but the SDK refuses to start without one.
 KEYLESS_PLACEHOLDER = "not-needed"
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+# One process's runs share one client: keep a connection alive for each run in flight (the SDK's
+# default keeps 100, so at a few hundred runs every model call would connect again).
+CONNECTIONS = httpx2.Limits(max_connections=1000, max_keepalive_connections=1000)
 
 
 def create_model_client(
@@ -44,7 +47,7 @@ def create_model_client(
         base_url=settings.openai_base_url or OPENAI_URL,
         timeout=settings.model_timeout_s,
         max_retries=0,
-        http_client=http_client,
+        http_client=http_client or openai.DefaultAsyncHttpxClient(limits=CONNECTIONS),
     )
 
 

@@ -1,9 +1,15 @@
-"""The typed events of the run API: what REST (SSE), Slack, the scheduler and `dash ask` receive.
+"""The one set of events a run is told in: what the agent loop yields, what the recorder stores,
+what REST (SSE), MCP, Slack, the scheduler and `dash ask` receive.
 
-Each event is a small frozen dataclass with a `type` string. `to_payload()` gives the JSON stored
-in `ai.run_events` and sent over SSE; `event_from_payload(type, payload)` rebuilds the event when
-a stream is replayed. The vocabulary is independent of the model loop, whose own events are
-translated into these.
+Each run event is a small frozen dataclass with a `type` string. `to_payload()` gives the JSON
+stored in `ai.run_events` and sent over SSE (the wire format: clients read it, so it does not
+change); `event_from_payload(type, payload)` rebuilds the event when a stream is replayed. A
+field marked `local()` travels in memory only (the loop's turn, a tool's full result): never
+stored, never sent.
+
+The loop yields these run events as they happen, tagged with its agent, plus a few of its own
+that no stream carries (`LoopEvent`): a model call starting or being retried, and how the loop
+ended (`LoopFinished`, `LoopFailed`, `LoopCancelled`, with its transcript and usage).
 """
 
 from __future__ import annotations
@@ -12,9 +18,18 @@ import builtins
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
+from core.errors import DashError
+
 E = TypeVar("E", bound="RunEvent")
+LOCAL = {"wire": False}
+
+
+def local(default: Any) -> Any:
+    """A field kept in memory only: left out of the stored and streamed payload and of equality."""
+    return field(default=default, compare=False, metadata=LOCAL)
 
 
 @dataclass(frozen=True)
@@ -24,12 +39,12 @@ class RunEvent:
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict of the event's fields (without `type`)."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: _jsonable(getattr(self, f.name)) for f in _wire_fields(type(self))}
 
     @classmethod
     def from_payload(cls: builtins.type[E], payload: Mapping[str, Any]) -> E:
         """Rebuild the event; unknown keys (from a newer version) are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in _wire_fields(cls)}
         values = {k: v for k, v in payload.items() if k in names}
         if "sql" in values:
             values["sql"] = tuple(values["sql"])
@@ -64,10 +79,13 @@ class ModelCalled(RunEvent):
     type: ClassVar[str] = "model_called"
     agent: str
     model: str = ""
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0  # zero when the server reported no usage
     completion_tokens: int = 0
-    latency_ms: int = 0
+    latency_ms: int = 0  # request sent -> stream ended
     turn: int = 0
+    attempt: int = local(1)
+    first_token_ms: float | None = local(None)
+    finish_reason: str | None = local(None)
 
 
 @dataclass(frozen=True)
@@ -75,13 +93,15 @@ class ToolStarted(RunEvent):
     type: ClassVar[str] = "tool_started"
     agent: str
     tool: str
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)  # broken JSON from the model: {"raw": text}
     call_id: str = ""
+    turn: int = local(0)
 
 
 @dataclass(frozen=True)
 class ToolFinished(RunEvent):
-    """A tool returned (or failed: `error` set). `result_preview` is short; the full result is not kept."""
+    """A tool returned (or failed: `error` set). `result_preview` is short; the full `result` (what
+    the model reads) is not stored."""
 
     type: ClassVar[str] = "tool_finished"
     agent: str
@@ -92,6 +112,8 @@ class ToolFinished(RunEvent):
     call_id: str = ""
     # run_sql only: {"decision": "allowed"|"refused", "rows": n, "error": text|None, "chart": kind}
     statement: dict[str, Any] | None = None
+    result: str = local("")
+    turn: int = local(0)
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,7 @@ class ContentDelta(RunEvent):
 
     type: ClassVar[str] = "content_delta"
     text: str
+    turn: int = local(0)
 
 
 @dataclass(frozen=True)
@@ -161,12 +184,138 @@ EVENT_TYPES: dict[str, type[RunEvent]] = {
 }
 
 
+TERMINAL_TYPES = frozenset(cls.type for cls in (RunCompleted, RunFailed, RunCancelled))
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored: `id` is the SSE id a client resumes after, `payload` the stored JSON.
+
+    The recorder hands these to the live stream with the event it stored (`known`); an event
+    read back from the store is rebuilt from its payload only when a consumer asks for it.
+    """
+
+    id: int
+    run_id: str
+    type: str
+    payload: Mapping[str, Any]
+    known: RunEvent | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def event(self) -> RunEvent:
+        return self.known if self.known is not None else event_from_payload(self.type, self.payload)
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+
 def event_from_payload(type_: str, payload: Mapping[str, Any]) -> RunEvent:
     """The event stored as (`type_`, `payload`); ValueError for a type this version does not know."""
     cls = EVENT_TYPES.get(type_)
     if cls is None:
         raise ValueError(f"Unknown run event type {type_!r}; known: {', '.join(sorted(EVENT_TYPES))}.")
     return cls.from_payload(payload)
+
+
+class ExitReason(StrEnum):
+    answered = "answered"  # the model replied without asking for tools
+    turn_limit = "turn_limit"  # it still wanted tools after the last allowed model call
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts; zero when the server did not report them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+        )
+
+    @classmethod
+    def of(cls, usage: Mapping[str, Any]) -> Usage:
+        """From a chunk's `usage` object (fields may be missing on non-OpenAI servers)."""
+        prompt = usage.get("prompt_tokens") or 0
+        completion = usage.get("completion_tokens") or 0
+        return cls(prompt, completion, usage.get("total_tokens") or prompt + completion)
+
+
+@dataclass(frozen=True)
+class ModelCallStarted:
+    """The loop's own: attempt `attempt` of the model call of `turn` was sent."""
+
+    turn: int
+    attempt: int
+    model: str
+
+
+@dataclass(frozen=True)
+class ModelCallRetrying:
+    """The loop's own: attempt `attempt` failed with `error`; it waits `delay_s` and tries again.
+    Answer text streamed by the failed attempt is superseded by the next one."""
+
+    turn: int
+    attempt: int
+    error: str
+    status: int | None
+    delay_s: float
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class LoopFinished:
+    """The loop's own end: the model answered (or the turn limit was hit)."""
+
+    answer: str
+    reason: ExitReason
+    usage: Usage  # summed over all model calls
+    turns: int
+    messages: tuple[dict[str, Any], ...]  # the whole transcript, for session history
+
+
+@dataclass(frozen=True)
+class LoopFailed:
+    error: DashError  # ModelCallFailed for model trouble; its message says what to do
+    usage: Usage
+    turns: int
+    messages: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class LoopCancelled:
+    usage: Usage
+    turns: int
+    messages: tuple[dict[str, Any], ...]
+
+
+# What `run_loop` yields; it always ends with exactly one of LoopFinished, LoopFailed, LoopCancelled.
+LoopEvent = (
+    ModelCallStarted
+    | ModelCallRetrying
+    | ModelCalled
+    | ContentDelta
+    | ToolStarted
+    | ToolFinished
+    | LoopFinished
+    | LoopFailed
+    | LoopCancelled
+)
+
+
+def _wire_fields(cls: builtins.type[RunEvent]) -> tuple[dataclasses.Field[Any], ...]:
+    found = _WIRE_FIELDS.get(cls)
+    if found is None:  # once per class: every stored event asks
+        found = _WIRE_FIELDS[cls] = tuple(f for f in dataclasses.fields(cls) if f.metadata.get("wire", True))
+    return found
+
+
+_WIRE_FIELDS: dict[builtins.type[RunEvent], tuple[dataclasses.Field[Any], ...]] = {}
 
 
 def _jsonable(value: Any) -> Any:

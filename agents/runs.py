@@ -6,31 +6,40 @@
         await rec.emit(RunCompleted(answer, sql, usage))
 
 Guarantees: every event is stored in emit order; answer chunks (ContentDelta) are coalesced
-into fewer rows without losing text (if a background write of them fails, the next `emit` raises
-that error, so the run stops rather than go on unrecorded); the run always ends completed, failed or cancelled — an
-exception in the body fails it with the message, cancellation cancels it, and a body that ends
-without a final event fails it. Database calls run in a thread and each is one short
-transaction, so neither the event loop nor a connection waits on the model.
+into fewer rows without losing text; events are written in the background, what gathered
+meanwhile in one transaction, so `emit` never waits on the database (if a background write
+fails, the next `emit` raises that error, so the run stops rather than go on unrecorded); the
+final event waits until everything before it is stored; the run always ends completed, failed
+or cancelled — an exception in the body fails it with the message, cancellation cancels it, and
+a body that ends without a final event fails it. Database calls run in a thread and each is one
+short transaction, so neither the event loop nor a connection waits on the model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
-from agents.run_events import ContentDelta, RunCancelled, RunCompleted, RunEvent, RunFailed, RunStarted
+from agents.run_events import (
+    ContentDelta,
+    RunCancelled,
+    RunCompleted,
+    RunEvent,
+    RunFailed,
+    RunStarted,
+    StoredEvent,
+)
 from db.engines import database_unreachable
 from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Row = tuple[str, dict[str, Any]]  # an event as stored: (type, payload)
 
 NO_ANSWER = "The run ended without an answer."
 CANCEL_REQUESTED = "Cancelled on request."
@@ -38,24 +47,19 @@ CANCELLED = "The task answering this question was stopped."
 DELETED = "deleted"  # local status only: the session (and so the run) was deleted mid-way
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as persisted: `id` is the SSE id a client can resume after."""
-
-    id: int
-    event: RunEvent
-
-
-Listener = Callable[[StoredEvent], Awaitable[None] | None]
+# Told of each event once it is stored, in order (the live stream of the run): must not block.
+Listener = Callable[[StoredEvent], None]
 
 
 class RunRecorder:
     """Opens a run in the user's session (created when new) and records it to the end.
 
-    `listener`, if given, sees each event once it is stored (coalesced deltas as one event).
-    A cancel requested through `Store.request_cancel` is noticed at the next heartbeat and
-    cancels the task that entered the recorder; the run ends cancelled and the recorder
-    swallows that cancellation (it re-raises any cancellation that came from elsewhere).
+    `listener`, if given, sees each event once it is stored, in order (coalesced deltas as one
+    event): the run's live stream.
+    A cancel requested through `Store.request_cancel` cancels the task that entered the
+    recorder: at once through the runner driving it (agents/runner.py, told by NOTIFY), or at
+    the next heartbeat here; the run ends cancelled and the recorder swallows that cancellation
+    (it re-raises any cancellation that came from elsewhere).
     """
 
     def __init__(
@@ -68,7 +72,7 @@ class RunRecorder:
         listener: Listener | None = None,
         limits: RunLimits = NO_LIMITS,
         heartbeat_s: float = 15.0,
-        flush_interval_s: float = 0.1,
+        flush_interval_s: float = 0.2,  # answer text reaches followers 5 times a second
         flush_chunks: int = 20,
     ) -> None:
         self.store, self.user_id, self.question = store, user_id, question
@@ -79,10 +83,12 @@ class RunRecorder:
             flush_interval_s,
             flush_chunks,
         )
-        self._lock = asyncio.Lock()
-        self._deltas: list[str] = []
+        self._lock = asyncio.Lock()  # one write at a time, so ids follow emit order
+        self._pending: list[RunEvent | list[str]] = []  # a list: answer chunks not yet joined
+        self._chunks = 0
+        self._waiting = asyncio.Event()  # something is pending
+        self._urgent = asyncio.Event()  # ... that should not wait for more answer text
         self._background: set[asyncio.Task[None]] = set()
-        self._flush_timer: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._failure: Exception | None = None  # a background write failed: the next emit raises it
         self._task: asyncio.Task[Any] | None = None
@@ -101,39 +107,37 @@ class RunRecorder:
 
     async def __aenter__(self) -> RunRecorder:
         title = self.question.strip()[:80] or None
-        self.run = await asyncio.to_thread(
-            self.store.open_run,
+        run, started_id = await asyncio.to_thread(
+            self.store.open_run_announced,
             self.user_id,
             self._session_id,
             self.question,
+            _announce,  # stored with the run: its followers begin here
             title=title,
             limits=self._limits,
         )
-        self._started = time.monotonic()
-        self._task = asyncio.current_task()
-        try:
-            await self.emit(RunStarted(self.run.id, self.run.session_id))
-        except BaseException as exc:  # the run exists now: end it rather than leave it running
-            await self.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
+        self.run, self._started, self._task = run, time.monotonic(), asyncio.current_task()
+        assert started_id is not None
+        self._notify(started_id, RunStarted(run.id, run.session_id), _announce(run)[1])
         self._spawn(self._heartbeat())
+        self._spawn(self._writer())
         return self
 
     async def emit(self, event: RunEvent) -> None:
-        """Record one event. Deltas are buffered; anything else flushes them first, keeping order."""
+        """Record one event: queued for the background writer (answer text waits up to
+        `flush_interval_s` for more of it); a final event is stored, after all before it, at once."""
         if self.finished:
             raise RuntimeError(f"Run {self.run_id} already ended ({self.status}); no more events.")
         if self._failure is not None:  # nothing more can be stored: stop the run with the cause
             raise self._failure
-        if isinstance(event, ContentDelta):
-            await self._buffer(event.text)
-            return
-        async with self._lock:
-            await self._flush_locked()
-            if event.terminal:
-                await self._finish_locked(event)
-            else:
-                await self._store_locked(event)
+        if event.terminal:
+            await self._end(event)
+        elif isinstance(event, ContentDelta):
+            self._add_text(event.text)
+        else:
+            self._pending.append(event)
+            self._urgent.set()
+            self._waiting.set()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -178,65 +182,95 @@ class RunRecorder:
 
     async def _end(self, event: RunEvent) -> None:
         async with self._lock:
-            await self._flush_locked()
             await self._finish_locked(event)
 
-    async def _buffer(self, text: str) -> None:
+    def _add_text(self, text: str) -> None:
         if not text:
             return
-        self._deltas.append(text)
-        if len(self._deltas) >= self._flush_chunks:
-            async with self._lock:
-                await self._flush_locked()
-        elif self._flush_timer is None or self._flush_timer.done():
-            self._flush_timer = self._spawn(self._flush_later())
+        if self._pending and isinstance(self._pending[-1], list):
+            self._pending[-1].append(text)
+        else:
+            self._pending.append([text])
+        self._chunks += 1
+        if self._chunks >= self._flush_chunks:
+            self._urgent.set()
+        self._waiting.set()
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._flush_interval_s)
-        try:
-            async with self._lock:
-                if not self.finished:
-                    await self._flush_locked()
-        except Exception as exc:  # e.g. the database went away mid-answer
-            log.warning("run %s: answer text could not be stored: %s", self.run_id, exc)
-            self._failure = exc
+    async def _writer(self) -> None:
+        """Store what is pending: other events at once, answer text once it is a flush interval
+        old or `flush_chunks` long; whatever gathered meanwhile goes in one transaction."""
+        while not self.finished:
+            await self._waiting.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._urgent.wait(), self._flush_interval_s)
+            self._waiting.clear()
+            self._urgent.clear()
+            try:
+                async with self._lock:
+                    if not self.finished:
+                        await self._flush_locked()
+            except Exception as exc:  # e.g. the database went away mid-answer
+                log.warning("run %s: events could not be stored: %s", self.run_id, exc)
+                self._failure = exc
+                return
 
     async def _flush_locked(self) -> None:
-        if self._deltas:
-            text, self._deltas = "".join(self._deltas), []
-            await self._store_locked(ContentDelta(text))
+        if self._pending:
+            pending, self._pending, self._chunks = self._pending, [], 0
+            await self._write([_joined(e) for e in pending])
 
-    async def _store_locked(self, event: RunEvent) -> None:
-        event_id = await _in_thread(self.store.append_event, self.run_id, event.type, event.to_payload())
-        await self._notify(event_id, event)
+    async def _write(self, events: list[RunEvent]) -> None:
+        rows = [(event.type, event.to_payload()) for event in events]
+        write = asyncio.ensure_future(asyncio.to_thread(self.store.append_events, self.run_id, rows))
+        # Told from the write itself: a cancellation of ours while it runs must not lose them.
+        write.add_done_callback(lambda done: self._stored(done, events, rows))
+        await _settled(write)
+
+    def _stored(self, write: asyncio.Future[list[int]], events: list[RunEvent], rows: list[Row]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            return
+        for event_id, event, (_, payload) in zip(write.result(), events, rows, strict=True):
+            self._notify(event_id, event, payload)
 
     async def _finish_locked(self, event: RunEvent) -> None:
-        result = await _in_thread(self._transition, event)
+        """Store what is pending and the final event with the run's new status, in one
+        transaction; kept pending if that fails (the database is away: it is tried again)."""
+        before = [_joined(e) for e in self._pending]
+        rows = [(e.type, e.to_payload()) for e in before]
+        final = (event.type, event.to_payload())
+        ending = asyncio.ensure_future(asyncio.to_thread(self._transition, event, final, rows))
+        ending.add_done_callback(lambda done: self._ended(done, [*before, event], [*rows, final]))
+        result = await _settled(ending)
+        del self._pending[: len(before)]
+        self._chunks = 0
         if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
             run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
             self.status = run.status if run else DELETED
-            return
-        self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(event), "failed")
-        if result.event_id is not None:
-            await self._notify(result.event_id, event)
 
-    def _transition(self, event: RunEvent) -> Transition:
-        final = (event.type, event.to_payload())
+    def _ended(self, ending: asyncio.Future[Transition], events: list[RunEvent], rows: list[Row]) -> None:
+        if ending.cancelled() or ending.exception() is not None or not ending.result():
+            return
+        result, final = ending.result(), events[-1]
+        self.status = {RunCompleted: "completed", RunCancelled: "cancelled"}.get(type(final), "failed")
+        for event_id, event, (_, payload) in zip(result.before_ids, events, rows, strict=False):
+            self._notify(event_id, event, payload)
+        if result.event_id is not None:
+            self._notify(result.event_id, final, rows[-1][1])
+
+    def _transition(self, event: RunEvent, final: Row, before: list[Row]) -> Transition:
         if isinstance(event, RunCompleted):
             latency_ms = int((time.monotonic() - self._started) * 1000)
             return self.store.mark_run_completed(
-                self.run_id, event.answer, event.usage, latency_ms, final_event=final
+                self.run_id, event.answer, event.usage, latency_ms, final_event=final, before=before
             )
         if isinstance(event, RunCancelled):
-            return self.store.mark_run_cancelled(self.run_id, final_event=final)
+            return self.store.mark_run_cancelled(self.run_id, final_event=final, before=before)
         assert isinstance(event, RunFailed)
-        return self.store.mark_run_failed(self.run_id, event.error, final_event=final)
+        return self.store.mark_run_failed(self.run_id, event.error, final_event=final, before=before)
 
-    async def _notify(self, event_id: int, event: RunEvent) -> None:
+    def _notify(self, event_id: int, event: RunEvent, payload: dict[str, Any]) -> None:
         if self._listener is not None:
-            result = self._listener(StoredEvent(event_id, event))
-            if inspect.isawaitable(result):
-                await result
+            self._listener(StoredEvent(event_id, self.run_id, event.type, payload, event))
 
     async def _heartbeat(self) -> None:
         while not self.finished:
@@ -278,13 +312,23 @@ def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> No
     task.add_done_callback(_final_retries.discard)
 
 
-async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run a blocking store call in a thread; if we are cancelled meanwhile, let it finish first.
+def _announce(run: RunRecord) -> tuple[str, dict[str, Any]]:
+    """The first event of a run, as stored with it."""
+    return RunStarted.type, RunStarted(run.id, run.session_id).to_payload()
+
+
+def _joined(pending: RunEvent | list[str]) -> RunEvent:
+    """A pending entry as the event to store: answer chunks joined into one."""
+    return ContentDelta("".join(pending)) if isinstance(pending, list) else pending
+
+
+async def _settled(future: asyncio.Future[T]) -> T:
+    """Await a blocking store call run in a thread; if we are cancelled meanwhile, let it finish
+    first.
 
     The write cannot be stopped once started, so waiting keeps the lock held until it lands and
     the next write (e.g. the final event) cannot overtake it.
     """
-    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

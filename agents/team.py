@@ -22,20 +22,11 @@ import openai
 
 from agents import run_events as rev
 from agents.leader import AGENT, leader_context, leader_request, leader_tools
-from agents.loop import (
-    ContentDelta,
-    LoopEvent,
-    LoopFailed,
-    LoopFinished,
-    LoopLimits,
-    ModelCallFinished,
-    initial_messages,
-    run_loop,
-)
+from agents.loop import LoopEvent, LoopFailed, LoopFinished, LoopLimits, initial_messages, run_loop
 from agents.model import ModelCallFailed, create_model_client
 from agents.questions import check_question
-from agents.runs import RunRecorder
-from agents.scope import Deps, RunScope, model_called
+from agents.runs import Listener, RunRecorder
+from agents.scope import Deps, RunScope
 from db import log_context
 from db.store import NO_LIMITS, RunLimits
 
@@ -54,11 +45,13 @@ async def ask(
     *,
     limits: RunLimits = NO_LIMITS,
     acting_user: str | None = None,
+    listener: Listener | None = None,
 ) -> AsyncIterator[rev.RunEvent]:
     """Answer `question` in the user's session (new when None), yielding the run's events.
 
     `acting_user` names who asks on the user's behalf (an admin's schedule): the audit trail
-    records it with every statement the run submits.
+    records it with every statement the run submits. `listener` is told of each event once it
+    is stored, with its id (the live stream of `agents.runner`).
 
     Raises before any session or run is created: QuestionRefused (empty, a NUL character, longer
     than QUESTION_MAX_CHARS), ModelNotConfigured (naming the settings), TooManyRequests (the
@@ -67,7 +60,9 @@ async def ask(
     check_question(question, deps.settings.question_max_chars)
     client = deps.client or create_model_client(deps.settings)
     try:
-        async with RunRecorder(deps.store, user_id, session_id, question, limits=limits) as rec:
+        async with RunRecorder(
+            deps.store, user_id, session_id, question, limits=limits, listener=listener
+        ) as rec:
             assert rec.run is not None
             log_context.bind(run_id=rec.run_id, session_id=rec.run.session_id, user_id=user_id)
             log.info("run started")  # never the question: it may hold anything
@@ -135,10 +130,8 @@ async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
         async for event in loop:
             if scope.failure is not None:  # a specialist's model failed: the run cannot go on
                 return _failed(scope.failure)
-            if isinstance(event, ContentDelta):
-                scope.emit(rev.ContentDelta(event.text))
-            elif isinstance(event, ModelCallFinished):
-                scope.emit(model_called(AGENT, event))
+            if isinstance(event, rev.ContentDelta | rev.ModelCalled):  # its tools show as `delegated`
+                scope.emit(event)
             elif isinstance(event, LoopFinished):
                 return _completed(scope, event)
             elif isinstance(event, LoopFailed):

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from agents.runner import Runner
 from agents.scope import Deps
 from app.auth import Authenticator, Principal, Role
-from app.hub import RunHub
 from core.errors import Forbidden
 from core.settings import Settings
 from db import log_context
@@ -59,8 +59,8 @@ def _engines(request: Request) -> Engines:
     return request.app.state.engines  # type: ignore[no-any-return]
 
 
-def _hub(request: Request) -> RunHub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+def _runner(request: Request) -> Runner:
+    return request.app.state.runner  # type: ignore[no-any-return]
 
 
 def _deps(request: Request) -> Deps:
@@ -73,5 +73,5 @@ Admin = Annotated[Principal, Depends(require(Role.admin))]
 StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EnginesDep = Annotated[Engines, Depends(_engines)]
-HubDep = Annotated[RunHub, Depends(_hub)]
+RunnerDep = Annotated[Runner, Depends(_runner)]
 TeamDeps = Annotated[Deps, Depends(_deps)]

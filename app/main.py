@@ -11,12 +11,12 @@ import openai
 from fastapi import FastAPI
 
 from agents.model import create_model_client
+from agents.runner import Runner
 from agents.scope import Deps
 from app import console
 from app.auth import Authenticator, check_listen
 from app.errors import install_error_handlers
 from app.handlers import install_api_handlers
-from app.hub import RunHub
 from app.limits import BodyLimit
 from app.mcp import mount_mcp
 from app.metrics import install as install_metrics
@@ -43,8 +43,9 @@ from app.slack.review import review_notifier
 from app.sweeper import Sweeper
 from core.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
+from db.cancels import CancelListener
 from db.embeddings import Embedder, make_embedder
-from db.engines import DatabaseTarget, Engines, resolve_target
+from db.engines import DatabaseTarget, Engines, conninfo, resolve_target
 from db.knowledge.coverage import refresh_if_stale
 from db.knowledge.vectors import check_embedder
 from db.store import Store
@@ -100,9 +101,11 @@ def create_app(
             app.state.authenticator = authenticator = Authenticator(settings, engines.service)
             notify = review_notifier(settings, engines.service)
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
-            app.state.hub = RunHub(store)
-            app.state.scheduler = build_scheduler(settings, engines, store)
-            app.state.slack = build_slack(settings, app.state.deps)
+            app.state.runner = runner = Runner(app.state.deps)
+            # Another replica's cancel of a run this one drives stops it at once, not at a heartbeat.
+            app.state.cancels = cancels = CancelListener(conninfo(resolved.service_url), runner.cancel)
+            app.state.scheduler = build_scheduler(settings, engines, store, runner=runner)
+            app.state.slack = build_slack(settings, runner)
             # A process that died mid-run left its runs "running": close them now, then keep looking.
             ledger = app.state.slack.ledger if app.state.slack is not None else None
             app.state.sweeper = sweeper = Sweeper(store, ledger)
@@ -110,13 +113,15 @@ def create_app(
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
             sweeper.start()
+            cancels.start()
             authenticator.start()
             yield
+            await cancels.close()
             await sweeper.close()
             await app.state.scheduler.stop()
             if app.state.slack is not None:
                 await app.state.slack.close()
-            await app.state.hub.close()
+            await runner.close()
             if app.state.deps.client is not None:
                 await app.state.deps.client.close()
         finally:

@@ -8,13 +8,11 @@ whose events `install()` routes here. Metrics are per process (one series set pe
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, contextmanager
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from agents import run_events as rev
 from db import observe
 from db.engines import Engines
 
@@ -43,22 +41,6 @@ STREAMS = Gauge("dash_live_streams", "Event streams (SSE) open right now.")
 POOL = Gauge("dash_db_pool_connections", "Database pool connections.", ["role", "state"])
 
 SURFACES = ("rest", "mcp", "slack", "schedule")
-
-
-async def track_run(surface: str, events: AsyncIterator[rev.RunEvent]) -> AsyncIterator[rev.RunEvent]:
-    """Pass a run's events through, counting how it ended and how long it took."""
-    started, outcome, began = time.perf_counter(), "cancelled", False  # no final event: it was cut off
-    try:
-        async with aclosing(events):  # type: ignore[type-var]
-            async for event in events:
-                began = True
-                if event.terminal:
-                    outcome = event.type.removeprefix("run_")
-                yield event
-    finally:
-        if began:  # refused before it started (no model configured, say): not a run
-            RUNS.labels(surface, outcome).inc()
-            RUN_SECONDS.labels(surface).observe(time.perf_counter() - started)
 
 
 def slack_duplicate() -> None:
@@ -108,6 +90,13 @@ def _model_call(
     MODEL_TOKENS.labels(agent, model, "completion").inc(completion_tokens)
 
 
+def _run(surface: str, outcome: str, seconds: float) -> None:
+    """A run ended (agents/runner.py): how, and how long it took. A question refused before its
+    run started (no model configured, say) is not a run."""
+    RUNS.labels(surface, outcome).inc()
+    RUN_SECONDS.labels(surface).observe(seconds)
+
+
 def _search(seconds: float) -> None:
     SEARCH_SECONDS.observe(seconds)
 
@@ -122,3 +111,4 @@ def install() -> None:
     observe.listen("search", _search)
     observe.listen("model_call", _model_call)
     observe.listen("model_retry", _model_retry)
+    observe.listen("run", _run)

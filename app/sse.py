@@ -1,4 +1,6 @@
-"""Server-sent events: each stored run event as `id:`/`event:`/`data:`, keep-alive comments between."""
+"""Server-sent events: each stored run event as `id:`/`event:`/`data:`, keep-alive comments between.
+
+Events that arrive together (a follower that fell behind, a replay) go out as one write."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from agents.live import EventSource, StreamCut, batches
+from agents.run_events import StoredEvent
 from app import metrics
-from app.live import EventSource, StreamCut, follow
 from db.engines import database_unreachable
-from db.store import EventRecord
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,11 @@ SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def event_json(record: EventRecord) -> dict[str, Any]:
+def event_json(record: StoredEvent) -> dict[str, Any]:
     return {"type": record.type, "id": record.id, "run_id": record.run_id, **record.payload}
 
 
-def encode(record: EventRecord) -> bytes:
+def encode(record: StoredEvent) -> bytes:
     data = json.dumps(event_json(record), separators=(",", ":"), default=str)
     return f"id: {record.id}\nevent: {record.type}\ndata: {data}\n\n".encode()
 
@@ -70,8 +72,8 @@ async def stream_bytes(source: EventSource, after: int, keepalive_s: float) -> A
     a stream that cannot get there ends with an `error` event saying why and, when it can be,
     how to pick the run up again, rather than just stopping."""
     try:
-        async for record in follow(source, after, keepalive_s):
-            yield KEEPALIVE if record is None else encode(record)
+        async for batch in batches(source, after, keepalive_s):
+            yield b"".join(map(encode, batch)) if batch else KEEPALIVE
     except StreamCut as cut:
         yield stopped(source.run_id, cut.code)
     except Exception as exc:

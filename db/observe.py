@@ -6,7 +6,8 @@ and `app.metrics` registers its listeners with `listen(name, fn)`. With nobody l
 is a dict lookup. A failing listener is logged and never breaks the work it observes.
 
 Events: `sql` (role, decision, seconds), `search` (seconds), `model_call` (agent, model, outcome,
-seconds, prompt_tokens, completion_tokens), `model_retry` (agent, model).
+seconds, prompt_tokens, completion_tokens), `model_retry` (agent, model),
+`run` (surface, outcome, seconds: a run ended, agents/runner.py).
 """
 
 from __future__ import annotations

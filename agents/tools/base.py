@@ -31,10 +31,12 @@ _SECTION = re.compile(r"^[A-Z]\w*( \w+)?:\s*$")
 
 @dataclass(frozen=True)
 class ToolOutcome:
-    """What the model reads back (`text`) and, when the call failed, the error alone (`error`)."""
+    """What the model reads back (`text`) and, when the call failed, the error alone (`error`);
+    `value` is what the function returned (for the trace: never shown to the model as is)."""
 
     text: str
     error: str | None = None
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class Toolset:
             return _failed(f"{name} did not finish within {self.timeout_s:g} seconds.")
         except Exception as exc:  # a failing tool is data for the model, not the end of the run
             return _failed(f"{name} failed: {type(exc).__name__}: {exc}")
-        return ToolOutcome(format_result(value, self.max_result_chars))
+        return ToolOutcome(format_result(value, self.max_result_chars), value=value)
 
 
 def parse_arguments(arguments: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
 
 # Called after a statement succeeded: (sql, purpose). The engineer records what it built.
 AfterSuccess = Callable[[str, str], None]
+SQL_TOOL = "run_sql"
 
 
 def normalise_sql(sql: str) -> str:
@@ -92,7 +93,7 @@ def result_for_model(result: SqlResult) -> dict[str, Any]:
         return {"ok": False, "refused": result.reason}
     if result.error:
         return {"ok": False, "error": result.error}
-    # Counts before rows: a long result is cut at the end, and the trace reads them from the start.
+    # Counts before rows: when a long result is cut at the end, the model still reads them.
     return {
         "ok": True,
         "row_count": result.row_count,
@@ -129,5 +130,15 @@ def sql_tool(
         # The model learns whether a chart is shown, so its answer need not list every number.
         return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 
-    run_sql_tool.__name__ = "run_sql"
+    run_sql_tool.__name__ = SQL_TOOL
     return run_sql_tool
+
+
+def statement_summary(value: Any) -> dict[str, Any] | None:
+    """What the trace shows of one run_sql call, from the value the tool returned (None: the call
+    itself failed, e.g. bad arguments)."""
+    if not isinstance(value, dict):
+        return None
+    decision = "refused" if "refused" in value else "allowed"
+    error = value.get("refused") or value.get("error")
+    return {"decision": decision, "rows": value.get("row_count"), "error": error, "chart": value.get("chart")}

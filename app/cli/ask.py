@@ -51,12 +51,15 @@ def ask_command(
 
 
 async def _print_run(deps: Deps, user: str, question: str, session: str | None) -> rev.RunEvent | None:
-    from agents.team import ask
+    from agents.runner import Runner, RunRequest
 
-    last: rev.RunEvent | None = None
-    async for event in ask(deps, user, question, session):
-        show(event)
-        last = event
+    runner, last = Runner(deps), None  # our own: the CLI is its own process
+    try:
+        async for event in runner.run(RunRequest(user, question, session, "cli")):
+            show(event)
+            last = event
+    finally:
+        await runner.close()
     return last
 
 

@@ -1,7 +1,7 @@
 """The MCP tools: ask, search_knowledge, run_sql, list_sessions, get_run.
 
 Each acts as the authenticated caller with the same role rule as the matching REST route, and
-goes through the same code: the `RunHub` for questions, hybrid search, `db.sql_exec.run_sql`
+goes through the same code: the `Runner` for questions, hybrid search, `db.sql_exec.run_sql`
 (guard, analyst role, read-only transaction, limits, audit) for SQL, the store for sessions/runs.
 """
 
@@ -16,15 +16,14 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from agents.live import EventSource, follow
+from agents.run_events import StoredEvent
+from agents.runner import Runner, RunRequest
 from agents.scope import Deps
-from agents.team import ask as team_ask
 from app.auth import Principal, Role
 from app.errors import error_body
-from app.hub import RunHub
-from app.live import follow
 from app.mcp.access import caller, tool_errors
 from app.mcp.models import Answer, Hit, SqlOutcome, Table, as_table
-from app.metrics import track_run
 from app.routes.models import RunTrace, SessionOut, SessionPage
 from app.routes.sessions import run_trace
 from core.errors import Conflict, InvalidInput, UpstreamError
@@ -32,10 +31,10 @@ from db.audit import AuditError
 from db.knowledge.problems import KINDS
 from db.knowledge.search import search
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
-from db.store import EventRecord, RunNotFound
+from db.store import RunNotFound
 
 
-def progress_message(record: EventRecord) -> str | None:
+def progress_message(record: StoredEvent) -> str | None:
     """A short line for a progress notification (never the answer text, never rows)."""
     p = record.payload
     if record.type == "delegated":
@@ -54,7 +53,7 @@ def table_of(result: dict[str, Any] | None) -> Table | None:
     return Table(columns=columns, rows=rows, row_count=len(rows), truncated=bool(result.get("truncated")))
 
 
-def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer:
+def completed(run_id: str, session_id: str, final: StoredEvent | None) -> Answer:
     """The answer of a finished run, with the table its last query returned; a failed or cancelled run is an error, as over REST."""
     if final is not None and final.type == "run_completed":
         p = final.payload
@@ -74,7 +73,7 @@ def completed(run_id: str, session_id: str, final: EventRecord | None) -> Answer
 
 
 class DashTools:
-    """The tools, bound to the app whose lifespan built the engines, store, hub and team."""
+    """The tools, bound to the app whose lifespan built the engines, store, runner and team."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -84,8 +83,8 @@ class DashTools:
         return self.app.state.deps  # type: ignore[no-any-return]
 
     @property
-    def hub(self) -> RunHub:
-        return self.app.state.hub  # type: ignore[no-any-return]
+    def runner(self) -> Runner:
+        return self.app.state.runner  # type: ignore[no-any-return]
 
     async def ask(
         self,
@@ -103,15 +102,13 @@ class DashTools:
         SQL that ran and the rows of the last query. Takes seconds to a minute."""
         principal = caller(ctx)
         with tool_errors():
-            run = track_run("mcp", team_ask(self.deps, principal.user_id, question, session_id))
-            started = await self.hub.start(principal.user_id, run)
-            final = await self._follow(ctx, principal, started.run_id)
-            return completed(started.run_id, started.session_id, final)
+            live = await self.runner.start(RunRequest(principal.user_id, question, session_id, "mcp"))
+            final = await self._follow(ctx, live)
+            return completed(live.run_id, live.session_id, final)
 
-    async def _follow(self, ctx: Context, principal: Principal, run_id: str) -> EventRecord | None:
+    async def _follow(self, ctx: Context, live: EventSource) -> StoredEvent | None:
         final, step, last = None, 0, None
-        source = self.hub.source(principal.user_id, run_id)
-        async for record in follow(source, 0, self.deps.settings.sse_keepalive_s):
+        async for record in follow(live, 0, self.deps.settings.sse_keepalive_s):
             final = record or final
             message = progress_message(record) if record is not None else None
             if message is not None and message != last:

@@ -1,6 +1,6 @@
 """`POST /v1/ask`: put a question to the team; stream its events (SSE) or wait for one JSON result.
 
-The run is driven by the `RunHub`, not by this request: if the client goes away the run still
+The run is driven by the `Runner`, not by this request: if the client goes away the run still
 finishes and is stored, and `GET /v1/runs/{id}/events` replays and follows it.
 """
 
@@ -12,16 +12,15 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
-from agents.team import ask
-from app.deps import HubDep, SettingsDep, TeamDeps, Viewer
+from agents.live import follow
+from agents.run_events import StoredEvent
+from agents.runner import RunRequest
+from app.deps import RunnerDep, SettingsDep, Viewer
 from app.limits import run_limits
-from app.live import follow
-from app.metrics import track_run
 from app.routes.models import Responses, documented_errors
 from app.session_ids import reserved_by
 from app.sse import SSE_RESPONSE, event_stream
 from core.errors import Conflict, UpstreamError
-from db.store import EventRecord
 
 router = APIRouter(prefix="/v1", tags=["ask"])
 
@@ -93,22 +92,19 @@ ASK_RESPONSES: Responses = {
     responses=ASK_RESPONSES,
 )
 async def ask_question(
-    body: AskRequest, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep
+    body: AskRequest, principal: Viewer, runner: RunnerDep, settings: SettingsDep
 ) -> StreamingResponse | AskResult:
-    run = track_run(
-        "rest", ask(deps, principal.user_id, body.message, body.session_id, limits=run_limits(settings))
-    )
-    started = await hub.start(principal.user_id, run)
-    source = hub.source(principal.user_id, started.run_id)
+    limits = run_limits(settings)
+    live = await runner.start(RunRequest(principal.user_id, body.message, body.session_id, "rest", limits))
     if body.stream:
-        return event_stream(source, 0, settings.sse_keepalive_s)
-    final: EventRecord | None = None
-    async for record in follow(source, 0, settings.sse_keepalive_s):
+        return event_stream(live, 0, settings.sse_keepalive_s)
+    final: StoredEvent | None = None
+    async for record in follow(live, 0, settings.sse_keepalive_s):
         final = record or final
-    return result(started.session_id, final)
+    return result(live.session_id, final)
 
 
-def result(session_id: str, final: EventRecord | None) -> AskResult:
+def result(session_id: str, final: StoredEvent | None) -> AskResult:
     """The JSON result of a finished run; failures are errors, never a 200."""
     if final is not None and final.type == "run_cancelled":
         raise Conflict("The run was cancelled before it finished.", detail={"run_id": final.run_id})

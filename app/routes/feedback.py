@@ -16,10 +16,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from agents.feedback import Outcome, give_feedback
-from agents.team import ask
-from app.deps import Analyst, HubDep, SettingsDep, TeamDeps, Viewer
+from agents.runner import Runner, RunRequest
+from app.deps import Analyst, RunnerDep, SettingsDep, TeamDeps, Viewer
 from app.limits import run_limits
-from app.metrics import track_run
 from app.routes.models import documented_errors
 from app.session_ids import reserved_by
 from core.errors import InvalidInput
@@ -101,12 +100,17 @@ class FeedbackResult(BaseModel):
     responses=RATE_ERRORS,
 )
 async def rate_run(
-    run_id: str, body: FeedbackIn, principal: Viewer, deps: TeamDeps, hub: HubDep, settings: SettingsDep
+    run_id: str,
+    body: FeedbackIn,
+    principal: Viewer,
+    deps: TeamDeps,
+    runner: RunnerDep,
+    settings: SettingsDep,
 ) -> FeedbackResult:
     outcome = await give_feedback(deps, principal.user_id, run_id, body.rating, body.comment, "rest")
     if outcome is None:
         raise RunNotFound(run_id)
-    reasked = await _reask(outcome, principal.user_id, deps, hub, settings) if body.reask else None
+    reasked = await _reask(outcome, principal.user_id, runner, settings) if body.reask else None
     return FeedbackResult(feedback=FeedbackOut.of(outcome.feedback), learning=_made(outcome), reask=reasked)
 
 
@@ -125,20 +129,16 @@ async def list_all(
     return [FeedbackOut.of(f) for f in found]
 
 
-async def _reask(
-    outcome: Outcome, user_id: str, deps: TeamDeps, hub: HubDep, settings: SettingsDep
-) -> Reasked:
+async def _reask(outcome: Outcome, user_id: str, runner: Runner, settings: SettingsDep) -> Reasked:
     session_id = outcome.feedback.session_id
     if (surface := reserved_by(session_id)) is not None:
         raise InvalidInput(
             f"The feedback is saved, but this answer belongs to {surface}: ask again there.",
             detail={"fields": [{"field": "body.reask", "message": f"the session belongs to {surface}"}]},
         )
-    run = track_run(
-        "rest", ask(deps, user_id, outcome.feedback.question, session_id, limits=run_limits(settings))
-    )
-    started = await hub.start(user_id, run)
-    return Reasked(run_id=started.run_id, session_id=started.session_id)
+    question = outcome.feedback.question
+    live = await runner.start(RunRequest(user_id, question, session_id, "rest", run_limits(settings)))
+    return Reasked(run_id=live.run_id, session_id=live.session_id)
 
 
 def _made(outcome: Outcome) -> LearningMade | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from app.deps import HubDep, SettingsDep, StoreDep, Viewer
+from app.deps import RunnerDep, SettingsDep, StoreDep, Viewer
 from app.routes.models import RunOut, documented_errors
 from app.sse import SSE_RESPONSE, event_stream
 from core.errors import InvalidInput
@@ -35,12 +35,12 @@ async def read_run(principal: Viewer, store: StoreDep, run_id: str) -> RunOut:
     summary="Ask a running run to stop (a finished run is returned unchanged)",
     responses=NOT_FOUND,
 )
-async def cancel_run(principal: Viewer, store: StoreDep, hub: HubDep, run_id: str) -> RunOut:
+async def cancel_run(principal: Viewer, store: StoreDep, runner: RunnerDep, run_id: str) -> RunOut:
     run = await asyncio.to_thread(store.request_cancel, principal.user_id, run_id)
     if run is None:
         raise RunNotFound(run_id)
     if not run.finished:
-        hub.cancel(run_id)  # at once when this process drives it; otherwise at its next heartbeat
+        runner.cancel(run_id)  # at once when this process drives it; otherwise at its next heartbeat
     return RunOut.of(run)
 
 
@@ -53,7 +53,7 @@ async def cancel_run(principal: Viewer, store: StoreDep, hub: HubDep, run_id: st
 async def run_events(
     principal: Viewer,
     store: StoreDep,
-    hub: HubDep,
+    runner: RunnerDep,
     settings: SettingsDep,
     run_id: str,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only events with a larger id")] = None,
@@ -62,7 +62,7 @@ async def run_events(
     if await asyncio.to_thread(store.get_run, principal.user_id, run_id) is None:
         raise RunNotFound(run_id)
     start = after if after is not None else resume_point(last_event_id)
-    return event_stream(hub.source(principal.user_id, run_id), start, settings.sse_keepalive_s)
+    return event_stream(runner.source(principal.user_id, run_id), start, settings.sse_keepalive_s)
 
 
 def resume_point(last_event_id: str | None) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import HubDep, StoreDep, Viewer
+from app.deps import RunnerDep, StoreDep, Viewer
 from app.routes.models import (
     EventOut,
     MessageOut,
@@ -60,12 +60,12 @@ async def read_session(
     summary="Delete a session with its runs and events (runs still answering are cancelled)",
     responses=NOT_FOUND,
 )
-async def delete_session(principal: Viewer, store: StoreDep, hub: HubDep, session_id: str) -> Response:
+async def delete_session(principal: Viewer, store: StoreDep, runner: RunnerDep, session_id: str) -> Response:
     running = await asyncio.to_thread(store.active_runs, principal.user_id, session_id)
     if not await asyncio.to_thread(store.delete_session, principal.user_id, session_id):
         raise SessionNotFound(session_id)
     for run_id in running:  # at once here; a replica driving one stops at its next heartbeat
-        hub.cancel(run_id)
+        runner.cancel(run_id)
     return Response(status_code=204)
 
 

@@ -6,6 +6,7 @@ for how firings are claimed and `cron.py` for the misfire policy.
 
 from __future__ import annotations
 
+from agents.runner import Runner
 from app.scheduling.cron import first_run, parse_cron, parse_timezone
 from app.scheduling.delivery import make_deliverer
 from app.scheduling.service import Clock, SchedulerService, utcnow
@@ -28,10 +29,13 @@ __all__ = [
 
 
 def build_scheduler(
-    settings: Settings, engines: Engines, store: Store, clock: Clock = utcnow
+    settings: Settings, engines: Engines, store: Store, clock: Clock = utcnow, *, runner: Runner | None = None
 ) -> SchedulerService:
-    """A scheduler for this process (not started: call `await start()` when SCHEDULER_ENABLED)."""
-    env = TaskEnv(settings, engines, store, make_deliverer(settings))
+    """A scheduler for this process (not started: call `await start()` when SCHEDULER_ENABLED).
+
+    `runner`: the service's, so scheduled questions are runs like any other (cancellable over
+    REST); without one (the CLI, tests) the scheduler builds its own when a question is due."""
+    env = TaskEnv(settings, engines, store, make_deliverer(settings), runner)
     return SchedulerService(
         ScheduleStore(engines.service),
         env,

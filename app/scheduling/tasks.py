@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import run_events as rev
-from agents.team import Deps, ask
-from app.metrics import track_run
+from agents.runner import Runner, RunRequest
+from agents.scope import Deps
 from app.scheduling.delivery import Deliverer
 from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
 from app.scheduling.records import Schedule
@@ -60,12 +60,18 @@ class TaskEnv:
     engines: Engines
     store: Store
     deliverer: Deliverer | None = None
+    _runner: Runner | None = None  # the service's (its runs can be cancelled over REST); else our own
     _embedder: Embedder | None = None
 
     def embedder(self) -> Embedder:
         if self._embedder is None:  # built on first use: the local model costs time and memory
-            self._embedder = make_embedder(self.settings)
+            self._embedder = self._runner.deps.embedder if self._runner else make_embedder(self.settings)
         return self._embedder
+
+    def runner(self) -> Runner:
+        if self._runner is None:
+            self._runner = Runner(Deps(self.settings, self.engines, self.store, self.embedder()))
+        return self._runner
 
 
 async def knowledge_refresh(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
@@ -98,15 +104,16 @@ async def learning_curation(env: TaskEnv, schedule: Schedule, acting_user: str |
 
 async def ask_question(env: TaskEnv, schedule: Schedule, acting_user: str | None) -> TaskResult:
     payload = AskPayload.model_validate(schedule.payload)
-    deps = Deps(env.settings, env.engines, env.store, env.embedder())
     session = await asyncio.to_thread(_session_for, env, schedule, payload, acting_user)
     final: rev.RunEvent | None = None
     run_id = None
-    question = ask(deps, payload.user_id, payload.question, session.id, acting_user=acting_user)
-    async for event in track_run("schedule", question):
+    request = RunRequest(payload.user_id, payload.question, session.id, "schedule", acting_user=acting_user)
+    async for event in env.runner().run(request):
         final = event
         if isinstance(event, rev.RunStarted):
             run_id = event.run_id
+    if isinstance(final, rev.RunCancelled):
+        raise TaskFailed(f"the run {run_id} was cancelled: {final.reason}")
     if not isinstance(final, rev.RunCompleted):
         raise TaskFailed(f"the run did not complete: {getattr(final, 'error', None) or final}")
     data = {"question": payload.question, "sql": list(final.sql), "usage": final.usage, "chart": final.chart}

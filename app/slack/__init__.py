@@ -1,7 +1,7 @@
 """Slack: DMs, @mentions and thread replies answered by the team, at `POST /slack/events`; review
 buttons (app/slack/review.py) at `POST /slack/interactions`.
 
-`build_slack(settings, deps)` (called in the lifespan) returns a `SlackBot` when SLACK_BOT_TOKEN
+`build_slack(settings, runner)` (called in the lifespan) returns a `SlackBot` when SLACK_BOT_TOKEN
 and SLACK_SIGNING_SECRET are set, else None; the route then answers 404.
 """
 
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
-from agents.scope import Deps
+from agents.runner import Runner
 from app import metrics
 from app.errors import error_body
 from app.slack.bot import SlackBot
@@ -27,12 +27,12 @@ __all__ = ["SlackBot", "build_slack", "router"]
 router = APIRouter(tags=["slack"])
 
 
-def build_slack(settings: Settings, deps: Deps) -> SlackBot | None:
+def build_slack(settings: Settings, runner: Runner) -> SlackBot | None:
     if not settings.slack_enabled:
         return None
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     return SlackBot(
-        deps,
+        runner,
         settings.slack_bot_token.get_secret_value(),
         settings.slack_signing_secret.get_secret_value(),
         settings.slack_api_url,

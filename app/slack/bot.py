@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agents.scope import Deps
+from agents.runner import Runner
 from app import metrics
 from app.slack.events import Question, Verdict, classify, question
 from app.slack.feedback import SlackFeedback, reaction
@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 class SlackBot:
     """Holds the Bolt app and the tasks answering questions (kept so they are not collected)."""
 
-    def __init__(self, deps: Deps, token: str, signing_secret: str, api_url: str, **kw: Any) -> None:
+    def __init__(self, runner: Runner, token: str, signing_secret: str, api_url: str, **kw: Any) -> None:
+        deps = runner.deps
         self.client = AsyncWebClient(token=token, base_url=api_url)
         self.signing_secret = signing_secret  # the route verifies requests before Bolt (verify.py)
         self.ledger = SlackLedger(deps.store.engine)
-        self.responder = Responder(deps, self.client, kw.get("min_update_s", MIN_UPDATE_S))
+        self.responder = Responder(runner, self.client, kw.get("min_update_s", MIN_UPDATE_S))
         self.tasks: set[asyncio.Task[None]] = set()
         # process_before_response: our listener only starts a task, so the ack still goes out at
         # once, and no work is left to Bolt's own untracked futures.

@@ -16,10 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agents import run_events as rev
 from agents.questions import refusal
-from agents.scope import Deps
-from agents.team import ask
+from agents.runner import Runner, RunRequest
 from app.limits import run_limits
-from app.metrics import track_run
 from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
@@ -37,6 +35,7 @@ SORRY_OTHER = "something went wrong on my side (the details are in the Dash trac
 EMPTY = "Ask me a question about your data, e.g. _What was revenue last month?_"
 SORRY_NO_MODEL = "no model is configured yet (an admin must set OPENAI_API_KEY or OPENAI_BASE_URL)."
 SORRY_NO_DATABASE = "my database is not reachable right now (an admin can check `dash db status`)."
+STOPPED = "This question was cancelled before I could answer it. Ask again whenever you like."
 REFUSED = "Sorry, I can't take that question: {reason}"
 BUSY = (
     "You have asked me a lot at once, more than I take from one person. Please ask again in about"
@@ -45,9 +44,9 @@ BUSY = (
 
 
 class Responder:
-    def __init__(self, deps: Deps, client: AsyncWebClient, min_update_s: float = MIN_UPDATE_S) -> None:
-        self.deps, self.client, self.min_update_s = deps, client, min_update_s
-        self.answers = AnswerLedger(deps.store.engine)
+    def __init__(self, runner: Runner, client: AsyncWebClient, min_update_s: float = MIN_UPDATE_S) -> None:
+        self.runner, self.deps, self.client, self.min_update_s = runner, runner.deps, client, min_update_s
+        self.answers = AnswerLedger(runner.deps.store.engine)
 
     async def respond(self, q: Question) -> None:
         """Run the question and leave exactly one answer (or one friendly error) in the thread."""
@@ -104,8 +103,8 @@ class Responder:
 
     async def _run(self, q: Question, session: str, status: Status) -> tuple[str | None, rev.RunEvent | None]:
         run_id, final = None, None
-        limits = run_limits(self.deps.settings)
-        async for event in track_run("slack", ask(self.deps, q.user_id, q.text, session, limits=limits)):
+        request = RunRequest(q.user_id, q.text, session, "slack", run_limits(self.deps.settings))
+        async for event in self.runner.run(request):
             line = status_line(event)
             if line:
                 await status.show(line)
@@ -115,6 +114,9 @@ class Responder:
 
     async def _reply(self, status: Status, final: rev.RunEvent | None) -> list[str]:
         """Post the answer (or an apology); the ts of the messages that carry the answer."""
+        if isinstance(final, rev.RunCancelled):  # e.g. its asker cancelled it over REST
+            await status.put(STOPPED)
+            return []
         if not isinstance(final, rev.RunCompleted):
             retryable = isinstance(final, rev.RunFailed) and final.retryable
             log.warning("Slack run ended without an answer: %r", final)

@@ -6,7 +6,7 @@ client that reconnects with `Last-Event-ID` asks for `events_after(user, run, id
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
@@ -17,8 +17,18 @@ from db.store.tables import run_events, runs
 MAX_REPLAY = 1000
 
 
+# An event to store: (type, payload).
+NewEvent = tuple[str, Mapping[str, Any]]
+
+
 def append(conn: Connection, run_id: str, type_: str, payload: Mapping[str, Any]) -> int:
-    """Append one event inside the caller's transaction; returns its id.
+    """Append one event inside the caller's transaction; returns its id."""
+    return append_all(conn, run_id, [(type_, payload)])[0]
+
+
+def append_all(conn: Connection, run_id: str, events: Sequence[NewEvent]) -> list[int]:
+    """Append events in order inside the caller's transaction (one UPDATE and one INSERT for
+    all of them); returns their ids, in the same order.
 
     Bumping `last_seq` row-locks the run until commit, so concurrent writers to one run are
     serialised and a follower never sees an earlier id appear after a later one. It also
@@ -27,14 +37,19 @@ def append(conn: Connection, run_id: str, type_: str, payload: Mapping[str, Any]
     bump = (
         update(runs)
         .where(runs.c.id == run_id)
-        .values(last_seq=runs.c.last_seq + 1, heartbeat_at=func.now())
+        .values(last_seq=runs.c.last_seq + len(events), heartbeat_at=func.now())
         .returning(runs.c.last_seq)
     )
-    seq = conn.execute(bump).scalar()
-    if seq is None:
+    last = conn.execute(bump).scalar()
+    if last is None:
         raise RunNotFound(run_id)
-    row = {"run_id": run_id, "seq": seq, "type": type_, "payload": dict(payload)}
-    return int(conn.execute(run_events.insert().values(row).returning(run_events.c.id)).scalar_one())
+    first = last - len(events) + 1
+    rows = [
+        {"run_id": run_id, "seq": first + i, "type": type_, "payload": dict(payload)}
+        for i, (type_, payload) in enumerate(events)
+    ]
+    insert = run_events.insert().returning(run_events.c.id, sort_by_parameter_order=True)
+    return [int(event_id) for event_id in conn.execute(insert, rows).scalars()]
 
 
 class EventStore:
@@ -44,6 +59,11 @@ class EventStore:
         """Store one event of the run in its own short transaction; returns the event id."""
         with self.engine.begin() as conn:
             return append(conn, run_id, type_, payload)
+
+    def append_events(self, run_id: str, events: Sequence[NewEvent]) -> list[int]:
+        """Store events of the run, in order, in one short transaction; returns their ids."""
+        with self.engine.begin() as conn:
+            return append_all(conn, run_id, events)
 
     def events_after(
         self, user_id: str, run_id: str, after_id: int = 0, limit: int = MAX_REPLAY

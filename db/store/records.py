@@ -74,10 +74,12 @@ class EventRecord:
 
 @dataclass(frozen=True)
 class Transition:
-    """Whether a status change happened (truthy) and the id of the event stored with it."""
+    """Whether a status change happened (truthy), the id of the final event stored with it and
+    the ids of the events stored just before it in the same transaction."""
 
     changed: bool
     event_id: int | None = None
+    before_ids: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
         return self.changed

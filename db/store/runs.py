@@ -8,13 +8,14 @@ had already ended (e.g. cancelled by the user, or marked interrupted by start-up
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 
-from db.store.events import append
+from db.cancels import notify_cancel
+from db.store.events import NewEvent, append_all
 from db.store.limits import NO_LIMITS, RunLimits, check_limits
 from db.store.owner import this_process
 from db.store.records import (
@@ -60,10 +61,28 @@ class RunStore:
         """Open a `running` run in the user's session (created when new), in one transaction:
         a refused run (SessionTaken, TooManyRequests, a value PostgreSQL cannot store) leaves
         no session behind."""
+        return self.open_run_announced(
+            user_id, session_id, question, None, title=title, metadata=metadata, limits=limits
+        )[0]
+
+    def open_run_announced(
+        self,
+        user_id: str,
+        session_id: str | None,
+        question: str,
+        announce: Callable[[RunRecord], NewEvent] | None,
+        *,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        limits: RunLimits = NO_LIMITS,
+    ) -> tuple[RunRecord, int | None]:
+        """`open_run`, storing the run's first event (`announce(run)`) in the same transaction:
+        (the run, that event's id; None without `announce`)."""
         with self.engine.begin() as conn:
             check_limits(conn, user_id, limits)
             session = claim_session(conn, user_id, session_id, title, metadata)
-            return _insert_run(conn, user_id, session.id, question)
+            run = _insert_run(conn, user_id, session.id, question)
+            return run, append_all(conn, run.id, [announce(run)])[0] if announce else None
 
     def get_run(self, user_id: str, run_id: str) -> RunRecord | None:
         """The run, or None when it does not exist or belongs to someone else."""
@@ -121,7 +140,8 @@ class RunStore:
             return list(conn.execute(query).scalars())
 
     def request_cancel(self, user_id: str, run_id: str) -> RunRecord | None:
-        """Ask the process running the run to stop (it notices at its next heartbeat).
+        """Ask the process running the run to stop: told at once when it listens (db/cancels.py),
+        else it notices at its next heartbeat.
 
         None when the run is not the user's; an already finished run is returned unchanged.
         """
@@ -129,9 +149,11 @@ class RunStore:
             update(runs)
             .where(runs.c.id == run_id, runs.c.user_id == user_id, runs.c.status.in_(ACTIVE))
             .values(cancel_requested=True)
+            .returning(runs.c.id)
         )
         with self.engine.begin() as conn:
-            conn.execute(query)
+            if conn.execute(query).first() is not None:
+                notify_cancel(conn, run_id)
         return self.get_run(user_id, run_id)
 
     def mark_run_completed(
@@ -142,14 +164,17 @@ class RunStore:
         latency_ms: int | None = None,
         *,
         final_event: FinalEvent | None = None,
+        before: Sequence[NewEvent] = (),
     ) -> Transition:
         """Complete the run and add the question and answer to the session history, atomically.
 
-        A run marked interrupted by recovery may still complete: its answer is real.
+        A run marked interrupted by recovery may still complete: its answer is real. `before`:
+        events to store ahead of `final_event`, in the same transaction (none if nothing changed).
         """
         values = {"answer": answer, "usage": dict(usage or {}), "latency_ms": latency_ms}
+        allowed = (*ACTIVE, "interrupted")
         with self.engine.begin() as conn:
-            done, event_id = _finish(conn, run_id, "completed", values, (*ACTIVE, "interrupted"), final_event)
+            done, ids = _finish(conn, run_id, "completed", values, allowed, (*before, *_one(final_event)))
             if done is None:
                 return Transition(False)
             conn.execute(
@@ -165,19 +190,29 @@ class RunStore:
                 ],
             )
             touch(conn, done.session_id)
-        return Transition(True, event_id)
+        return _transition(done, ids, final_event)
 
     def mark_run_failed(
-        self, run_id: str, error: str, *, final_event: FinalEvent | None = None
+        self,
+        run_id: str,
+        error: str,
+        *,
+        final_event: FinalEvent | None = None,
+        before: Sequence[NewEvent] = (),
     ) -> Transition:
         """End the run as failed with a message a person can read."""
+        events = (*before, *_one(final_event))
         with self.engine.begin() as conn:
-            return _transition(_finish(conn, run_id, "failed", {"error": error}, ACTIVE, final_event))
+            done, ids = _finish(conn, run_id, "failed", {"error": error}, ACTIVE, events)
+        return _transition(done, ids, final_event)
 
-    def mark_run_cancelled(self, run_id: str, *, final_event: FinalEvent | None = None) -> Transition:
+    def mark_run_cancelled(
+        self, run_id: str, *, final_event: FinalEvent | None = None, before: Sequence[NewEvent] = ()
+    ) -> Transition:
         """End the run as cancelled (the user asked, or the caller went away)."""
         with self.engine.begin() as conn:
-            return _transition(_finish(conn, run_id, "cancelled", {}, ACTIVE, final_event))
+            done, ids = _finish(conn, run_id, "cancelled", {}, ACTIVE, (*before, *_one(final_event)))
+        return _transition(done, ids, final_event)
 
     def recover_interrupted_runs(self, stale_after_s: float, event_type: str = "run_failed") -> list[str]:
         """Mark as interrupted the active runs nothing drives any more: those whose process on
@@ -197,7 +232,7 @@ class RunStore:
             ids = [r.id for r in rows if r.stale or me.outlived(r.owner_pid, r.owner_instance)]
             for run_id in ids:
                 _finish(
-                    conn, run_id, "interrupted", {"error": INTERRUPTED_ERROR}, ACTIVE, (event_type, payload)
+                    conn, run_id, "interrupted", {"error": INTERRUPTED_ERROR}, ACTIVE, [(event_type, payload)]
                 )
         return ids
 
@@ -226,9 +261,10 @@ def _finish(
     status: str,
     values: Mapping[str, Any],
     allowed_from: Sequence[str],
-    final_event: FinalEvent | None,
-) -> tuple[Any, int | None]:
-    """Move the run to `status` if it is in `allowed_from`: (updated row or None, final event id)."""
+    events: Sequence[NewEvent],
+) -> tuple[Any, list[int]]:
+    """Move the run to `status` if it is in `allowed_from` and store `events` with the change:
+    (updated row or None, the events' ids)."""
     query = (
         update(runs)
         .where(runs.c.id == run_id, runs.c.status.in_(allowed_from))
@@ -236,10 +272,18 @@ def _finish(
         .returning(runs.c.session_id, runs.c.question)
     )
     row = conn.execute(query).first()
-    if row is None or final_event is None:
-        return row, None
-    return row, append(conn, run_id, *final_event)
+    if row is None or not events:
+        return row, []
+    return row, append_all(conn, run_id, events)
 
 
-def _transition(result: tuple[Any, int | None]) -> Transition:
-    return Transition(result[0] is not None, result[1])
+def _one(event: FinalEvent | None) -> tuple[FinalEvent, ...]:
+    return () if event is None else (event,)
+
+
+def _transition(row: Any, ids: list[int], final_event: FinalEvent | None) -> Transition:
+    if row is None:
+        return Transition(False)
+    if final_event is None:
+        return Transition(True, None, tuple(ids))
+    return Transition(True, ids[-1], tuple(ids[:-1]))

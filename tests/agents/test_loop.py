@@ -15,7 +15,7 @@ from agents.loop import (
     LoopFailed,
     LoopFinished,
     LoopLimits,
-    ModelCallFinished,
+    ModelCalled,
     ModelCallRetrying,
     ModelCallStarted,
     ToolFinished,
@@ -76,7 +76,7 @@ def test_fragmented_tool_call_runs_and_the_model_sees_the_result(model_server, r
     )
     events = run_agent_loop(toolset=toolset())
     assert of_type(events, ToolStarted) == [
-        ToolStarted("count_customers", '{"segment": "enterprise"}', "call_1", 1)
+        ToolStarted("agent", "count_customers", {"segment": "enterprise"}, "call_1", turn=1)
     ]
     finished = of_type(events, ToolFinished)[0]
     assert finished.error is None and json.loads(finished.result) == {
@@ -204,17 +204,24 @@ def test_usage_and_latency_are_recorded_per_call(model_server, run_agent_loop) -
     usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
     model_server.script(tools(call("count_customers", {"segment": "x"})), text("done", usage=usage))
     events = run_agent_loop(toolset=toolset())
-    calls = of_type(events, ModelCallFinished)
+    calls = of_type(events, ModelCalled)
     assert len(calls) == 2 and all(c.latency_ms > 0 and c.first_token_ms is not None for c in calls)
-    assert calls[1].usage == Usage(11, 7, 18) and calls[0].finish_reason == "tool_calls"
-    assert events[-1].usage == calls[0].usage + Usage(11, 7, 18)
+    assert (calls[1].prompt_tokens, calls[1].completion_tokens) == (11, 7)
+    assert calls[0].finish_reason == "tool_calls" and [c.turn for c in calls] == [1, 2]
+    first = Usage(
+        calls[0].prompt_tokens,
+        calls[0].completion_tokens,
+        calls[0].prompt_tokens + calls[0].completion_tokens,
+    )
+    assert events[-1].usage == first + Usage(11, 7, 18)
 
 
 def test_servers_without_usage_are_tolerated(model_server, run_agent_loop) -> None:
     model_server.send_usage = False
     model_server.script(text("fine"))
     events = run_agent_loop()
-    assert of_type(events, ModelCallFinished)[0].usage is None
+    called = of_type(events, ModelCalled)[0]
+    assert (called.prompt_tokens, called.completion_tokens) == (0, 0)
     assert events[-1].usage == Usage() and events[-1].answer == "fine"
 
 

@@ -77,13 +77,14 @@ def test_coalesced_deltas_keep_every_character(store: Store) -> None:
         async with RunRecorder(store, ALICE, "s", "q", flush_chunks=20, flush_interval_s=60) as rec:
             for chunk in chunks:
                 await rec.emit(ContentDelta(chunk))
+                await asyncio.sleep(0)  # the model's next chunk is on its way
             await rec.emit(RunCompleted("".join(chunks)))
         return rec.run_id
 
     run_id = asyncio.run(stream())
     deltas = [e.payload["text"] for e in stored(store, run_id) if e.type == "content_delta"]
     assert "".join(deltas) == "".join(chunks)
-    assert len(deltas) == 6  # five full batches of 20 and the last chunk, not 101 rows
+    assert 1 <= len(deltas) <= 6  # at least 20 chunks a row (more while a write is under way), not 101
 
 
 def test_a_pause_in_the_stream_flushes_what_was_said_so_far(store: Store) -> None:
@@ -257,3 +258,32 @@ def test_a_run_cannot_join_another_users_session(store: Store) -> None:
     with pytest.raises(SessionTaken):
         asyncio.run(intrude())
     assert store.list_runs(ALICE, "alice-thread") == []
+
+
+def test_what_the_loop_keeps_in_memory_never_reaches_the_wire() -> None:
+    finished = ToolFinished("analyst", "run_sql", "[1]", None, 5, "c1", None, result="[1] " * 1000, turn=2)
+    called = ModelCalled("analyst", "m", 7, 3, 950, 2, attempt=2, first_token_ms=12.5, finish_reason="stop")
+    assert ContentDelta("Hi", turn=3).to_payload() == {"text": "Hi"}
+    assert ToolStarted("analyst", "run_sql", {"sql": "SELECT 1"}, "c1", turn=2).to_payload() == {
+        "agent": "analyst",
+        "tool": "run_sql",
+        "arguments": {"sql": "SELECT 1"},
+        "call_id": "c1",
+    }
+    assert set(finished.to_payload()) == {
+        "agent",
+        "tool",
+        "result_preview",
+        "error",
+        "duration_ms",
+        "call_id",
+        "statement",
+    }
+    assert called.to_payload() == {
+        "agent": "analyst",
+        "model": "m",
+        "prompt_tokens": 7,
+        "completion_tokens": 3,
+        "latency_ms": 950,
+        "turn": 2,
+    }

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from tests.app.api_fixtures import Api, events, parse_sse
-from tests.fakes.model_server import FakeModelServer, text
+from tests.fakes.model_server import FakeModelServer, call, text, tools
 
 ANSWER = "Monthly recurring revenue was 42 thousand dollars."
 
@@ -109,3 +109,45 @@ def _wait_finished(read: Callable[[], dict[str, object]], timeout_s: float = 20)
         if run["status"] not in ("queued", "running") or time.monotonic() > deadline:
             return run
         time.sleep(0.1)
+
+
+WIRE = {  # what the console, MCP and REST clients read of each event (besides type, id, run_id)
+    "run_started": {"run_id", "session_id"},
+    "model_called": {"agent", "model", "prompt_tokens", "completion_tokens", "latency_ms", "turn"},
+    "delegated": {"agent", "task"},
+    "tool_started": {"agent", "tool", "arguments", "call_id"},
+    "tool_finished": {
+        "agent",
+        "tool",
+        "result_preview",
+        "error",
+        "duration_ms",
+        "call_id",
+        "statement",
+    },
+    "content_delta": {"text"},
+    "run_completed": {"answer", "sql", "usage", "result", "chart"},
+}
+
+
+def test_every_event_of_a_delegated_sql_run_keeps_its_wire_shape(api: Api, model: FakeModelServer) -> None:
+    model.script(
+        tools(call("ask_analyst", {"question": "What is one?"})),
+        tools(call("run_sql", {"sql": "SELECT 1 AS one"})),
+        text("One."),
+        text("The answer is one."),
+    )
+    with api.client() as http, http.stream("POST", "/v1/ask", json={"message": "What is one?"}) as response:
+        received = [e for e in events(response) if e.data is not None]
+    for e in received:
+        assert set(e.data) - {"type", "id", "run_id"} == WIRE[e.event] - {"run_id"}, e.event  # type: ignore[arg-type]
+    sql = next(e.data for e in received if e.event == "tool_started" and e.data["tool"] == "run_sql")  # type: ignore[index]
+    done = next(e.data for e in received if e.event == "tool_finished" and e.data["tool"] == "run_sql")  # type: ignore[index]
+    assert (sql["agent"], sql["arguments"]) == ("analyst", {"sql": "SELECT 1 AS one"})
+    assert done["statement"] == {"decision": "allowed", "rows": 1, "error": None, "chart": "none"}
+    assert [e.data["agent"] for e in received if e.event == "model_called"] == [
+        "leader",
+        "analyst",
+        "analyst",
+        "leader",
+    ]  # type: ignore[index]
