@@ -2,8 +2,8 @@
 (and a committed `last_used_at` write) just to say who is calling.
 
 A revoked key must still stop working at once: `revoke_key` announces the revocation (NOTIFY) and
-a thread here listens (db.api_keys.listen_for_revocations) and forgets that key in every process
-at once. Keys are only remembered while that listener is connected, so a missed announcement
+a thread here listens (db.api_keys.listen_for_revocations), so every process forgets that key
+within milliseconds of the commit. Keys are only remembered while that listener is connected, so a missed announcement
 cannot keep a revoked key alive; and never longer than KEY_CACHE_S, so `last_used_at` (written
 when a key is checked against the database) is at most that old.
 """
