@@ -4,37 +4,45 @@
     -> retrieved knowledge -> learnings -> history
 
 Each step is a plain function `(sources, request) -> Section | None`, so each can be tested alone.
-Steps read the database in short transactions; call `assemble` from a worker thread.
+Steps read the database in short transactions; call `assemble` from a worker thread. What is the
+same for everyone (table lists, business rules, company, coverage) comes from the shared-knowledge
+cache (db/knowledge/shared.py): `assemble` checks the knowledge version once and reads only what
+changed; a step run alone reads the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from core.settings import Settings
 from db.embeddings import Embedder
-from db.knowledge.company import CompanyProfile, company_profile, describe_company
-from db.knowledge.coverage import read_coverage
+from db.knowledge.company import CompanyProfile, describe_company, stored_company, with_settings
+from db.knowledge.coverage import Coverage, read_coverage
 from db.knowledge.coverage_render import coverage_lines
 from db.knowledge.documents import record_query_use
 from db.knowledge.learnings import record_use
 from db.knowledge.memory import list_memory, record_memory_use
-from db.knowledge.search import SearchHit, search
+from db.knowledge.search import Group, SearchHit, search_groups
+from db.knowledge.shared import Snapshot, shared_knowledge
+from db.knowledge.summaries import Summaries, first_lines
 
 Message = dict[str, Any]
+T = TypeVar("T")
 RETRIEVED = 6
 MEMORY = 30  # the newest facts of one user; more crowd out the knowledge
 LEARNINGS = 5
 RULES = 40
 TABLES = 150  # a warehouse with more gets a note instead: the list would crowd out everything else
 COVERAGE_LINES = 40  # the same for the coverage lines: those the question names and the largest first
+KNOWLEDGE = Group(("table", "query", "business", "view", "doc"), RETRIEVED)  # what retrieval finds
+LEARNED = Group(("learning",), LEARNINGS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,22 @@ class Sources:
     service: Engine  # the only role that reads `ai` (documents, learnings)
     embedder: Embedder
     settings: Settings
+    shared: Snapshot | None = None  # set by `assemble`: shared knowledge read once per version
+    found: Mapping[Group, list[SearchHit]] = field(default_factory=dict)  # `assemble`'s one search
+
+    def company(self) -> CompanyProfile | None:
+        """Who the company is: the stored profile (kept) with the COMPANY_* settings on top."""
+        return with_settings(self._kept("company", lambda: stored_company(self.service)), self.settings)
+
+    def coverage(self) -> Coverage:
+        return self._kept("coverage", lambda: read_coverage(self.service))
+
+    def summaries(self, kinds: tuple[str, ...], limit: int) -> Summaries:
+        """The first lines of live global documents of `kinds` (tables, views, business rules)."""
+        return self._kept(f"summaries:{kinds}:{limit}", lambda: first_lines(self.service, kinds, limit))
+
+    def _kept(self, key: str, load: Callable[[], T]) -> T:
+        return self.shared.get(key, load) if self.shared is not None else load()
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,7 @@ def instructions(sources: Sources, request: Request) -> Section:
 
 def company(sources: Sources, request: Request) -> Section | None:
     """Who the company is (knowledge/company.json, COMPANY_* settings); nothing when neither says."""
-    profile = company_profile(sources.service, sources.settings)
+    profile = sources.company()
     return Section("The company", describe_company(profile)) if profile else None
 
 
@@ -90,39 +114,37 @@ def user_memory(sources: Sources, request: Request) -> Section | None:
 
 def today_and_coverage(sources: Sources, request: Request) -> Section:
     """Today's date in the company's time zone, and what the data covers (measured, not written)."""
-    profile = company_profile(sources.service, sources.settings) or CompanyProfile()
+    profile = sources.company() or CompanyProfile()
     today = datetime.now(ZoneInfo(profile.zone)).date()
     fiscal = profile.fiscal_year_start(today)
     lines = [f"Today is {today:%A %Y-%m-%d} ({profile.zone}); the current fiscal year began {fiscal}."]
-    lines += coverage_lines(read_coverage(sources.service), request.question, COVERAGE_LINES)
+    lines += coverage_lines(sources.coverage(), request.question, COVERAGE_LINES)
     return Section("Today and the data's coverage", "\n".join(lines))
 
 
 def table_summaries(sources: Sources, request: Request) -> Section | None:
     """One line per curated table and per view the engineer built, so the agent knows what exists
     (the first TABLES of them, then a note that search_knowledge finds the rest)."""
-    rows, total = _first_lines(sources.service, ("table", "view"), TABLES)
-    lines = [f"- {name}: {line}" for name, line in rows]
-    if total > len(rows):
-        lines.append(f"- ... and {total - len(rows)} more: use search_knowledge to find them")
+    listed = sources.summaries(("table", "view"), TABLES)
+    lines = [f"- {name}: {line}" for name, line in listed.lines]
+    if listed.total > len(listed.lines):
+        lines.append(f"- ... and {listed.total - len(listed.lines)} more: use search_knowledge to find them")
     return Section("Tables and views", "\n".join(lines)) if lines else None
 
 
 def business_rules(sources: Sources, request: Request) -> Section | None:
-    rows, _ = _first_lines(sources.service, ("business",), RULES)
-    lines = [f"- {line}" for _, line in rows]
+    lines = [f"- {line}" for _, line in sources.summaries(("business",), RULES).lines]
     return Section("Metrics, business rules and gotchas", "\n".join(lines)) if lines else None
 
 
 def retrieved_knowledge(sources: Sources, request: Request) -> Section | None:
-    kinds = ["table", "query", "business", "view", "doc"]
-    hits = _search(sources, request, kinds, RETRIEVED)
+    hits = _search(sources, request, KNOWLEDGE)
     record_query_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
     return _hits_section("Knowledge retrieved for this question", hits)
 
 
 def learnings(sources: Sources, request: Request) -> Section | None:
-    hits = _search(sources, request, ["learning"], LEARNINGS)
+    hits = _search(sources, request, LEARNED)
     record_use(sources.service, [int(h.metadata["id"]) for h in hits])
     return _hits_section("Learnings from earlier runs (apply them)", hits)
 
@@ -152,10 +174,19 @@ ENGINEER_STEPS: tuple[Step, ...] = (
 )
 
 
+RETRIEVALS: dict[Step, Group] = {retrieved_knowledge: KNOWLEDGE, learnings: LEARNED}
+
+
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
     """Run the steps in order; empty sections are left out."""
-    # Knowledge and learnings both search the question: embed it once for the whole assembly.
-    sources = replace(sources, embedder=EmbedOnce(sources.embedder))
+    shared = shared_knowledge(sources.service).current()
+    sources = replace(sources, embedder=EmbedOnce(sources.embedder), shared=shared)
+    # Knowledge and learnings both search the question: one statement (and one embedding) for both.
+    groups = [RETRIEVALS[step] for step in steps if step in RETRIEVALS]
+    if groups:
+        sources = replace(
+            sources, found=dict(zip(groups, _search_groups(sources, request, groups), strict=True))
+        )
     sections = [s for s in (step(sources, request) for step in steps) if s is not None]
     system = "\n\n".join(f"## {s.title}\n{s.text}" if s.title else s.text for s in sections)
     return Context(system, history_messages(request))
@@ -175,28 +206,18 @@ class EmbedOnce:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _first_lines(service: Engine, kinds: Sequence[str], limit: int) -> tuple[list[tuple[str, str]], int]:
-    """(name, first line of content) of up to `limit` global documents of `kinds`, and how many exist."""
-    query = text(
-        "SELECT name, rtrim(split_part(btrim(content, E' \\t\\r\\n'), E'\\n', 1), E' \\r') AS line,"
-        " count(*) OVER () AS total FROM ai.documents WHERE kind = ANY(:kinds) AND namespace = 'global'"
-        " AND status = 'live'"
-        " ORDER BY kind, name LIMIT :limit"
-    )
-    with service.connect() as conn:
-        rows = conn.execute(query, {"kinds": list(kinds), "limit": limit}).all()
-    return [(r.name, r.line) for r in rows], (rows[0].total if rows else 0)
+def _search(sources: Sources, request: Request, group: Group) -> list[SearchHit]:
+    """The group's hits: found by the assembly's one search, or searched now (a step run alone)."""
+    if group in sources.found:
+        return sources.found[group]
+    return _search_groups(sources, request, [group])[0]
 
 
-def _search(sources: Sources, request: Request, kinds: list[str], limit: int) -> list[SearchHit]:
-    return search(
-        sources.service,
-        sources.embedder,
-        request.question,
-        kinds=kinds,
-        user_id=request.user_id,
-        limit=limit,
-        ef_search=sources.settings.search_ef_search,
+def _search_groups(sources: Sources, request: Request, groups: Sequence[Group]) -> list[list[SearchHit]]:
+    settings = sources.settings
+    question, user = request.question, request.user_id
+    return search_groups(
+        sources.service, sources.embedder, question, groups, user_id=user, ef_search=settings.search_ef_search
     )
 
 

@@ -2,18 +2,15 @@
 
 It has no SQL or database tools at all: its tools are the two colleagues and `remember` (a fact
 the user states about themselves, kept for that user only). Its context notes
-questions that keep being asked (similar questions N times in M days, from run history), so it
-can ask the Engineer to build a view for them.
+questions that keep being asked (similar questions N times in M days, counted in run history by
+db/store/similar_questions.py), so it can ask the Engineer to build a view for them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-
-from sqlalchemy import text
 
 from agents import analyst, engineer
 from agents.context import (
@@ -31,40 +28,9 @@ from agents.prompts import LEADER
 from agents.run_events import Delegated
 from agents.scope import RunScope
 from agents.tools.memory import memory_tool
+from db.store.similar_questions import times_asked
 
 AGENT = "leader"
-SIMILAR = 0.8  # word-set overlap (Jaccard) at which two questions count as the same question
-STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "for",
-        "to",
-        "is",
-        "are",
-        "was",
-        "were",
-        "what",
-        "how",
-        "many",
-        "much",
-        "do",
-        "does",
-        "did",
-        "by",
-        "per",
-        "our",
-        "we",
-    }
-)
-HISTORY_SQL = text(
-    "SELECT question FROM ai.runs WHERE status = 'completed' AND created_at > now() - :window"
-    " ORDER BY created_at DESC LIMIT 2000"
-)
 
 
 def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
@@ -90,24 +56,11 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
     return [ask_analyst, ask_engineer, memory_tool(scope.deps.engines, scope.created_by(AGENT))]
 
 
-def words(question: str) -> frozenset[str]:
-    """The normalised content words of a question (case, punctuation and filler ignored)."""
-    plain = re.sub(r"'\w*", "", question.lower())  # "what's" is "what"
-    return frozenset(w for w in re.findall(r"[a-z0-9]+", plain) if w not in STOPWORDS)
-
-
-def similar(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a and b) and len(a & b) / len(a | b) >= SIMILAR
-
-
 def repeated_questions(sources: Sources, request: Request) -> Section | None:
     """A note when similar questions were answered at least N times in the last M days (all users)."""
     settings = sources.settings
     window = timedelta(days=settings.repeat_question_window_days)
-    with sources.service.connect() as conn:
-        earlier = conn.execute(HISTORY_SQL, {"window": window}).scalars().all()
-    asked = words(request.question)
-    count = sum(1 for q in earlier if similar(asked, words(q)))
+    count = times_asked(sources.service, request.question, window)
     if count < settings.repeat_question_min_count:
         return None
     note = (

@@ -64,6 +64,9 @@ __all__ = [  # the events are re-exported so consumers need one import
 
 Message = dict[str, Any]
 
+# Retry jitter needs no seed of its own per run (seeding reads the OS's entropy each time).
+JITTER = random.Random()
+
 
 @dataclass(frozen=True)
 class LoopLimits:
@@ -129,7 +132,7 @@ async def run_loop(
         list(messages),
         toolset or Toolset(),
         limits or LoopLimits(),
-        rng or random.Random(),
+        rng or JITTER,
         agent=agent,
     )
     try:

@@ -7,7 +7,7 @@ and closes any other once its heartbeat is older than STALE_RUN_S — a replica 
 that died, or a run whose final write failed while the database was away — so a run never stays
 `running` once nothing drives it. Each closed run
 gets a final `run_failed` event (retryable), so a client following its stream stops waiting.
-With Slack on, event claims older than the retention (app/slack/ledger.py) go in the same round.
+With Slack on, event claims older than the retention (db/store/slack_claims.py) go in the same round.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import asyncio
 import contextlib
 import logging
 
-from app.slack.ledger import SlackLedger
 from db.store import Store
+from db.store.slack_claims import SlackLedger
 
 log = logging.getLogger(__name__)
 STALE_RUN_S = 120.0  # eight missed heartbeats: only a run nobody drives is this quiet

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import psycopg
@@ -88,9 +88,11 @@ class SqlResult:
     truncated: bool = False
     duration_ms: float = 0.0
     error: str | None = None
+    # The guard's decision with its parsed statement and targets (not part of the JSON shape).
+    guard: Decision | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "guard"}
         data["columns"], data["rows"] = list(self.columns), [list(r) for r in self.rows]
         return data
 
@@ -122,7 +124,7 @@ def run_sql(
     )
     if not decision.allowed:
         audit.begin(engines.service, sub, finished=True)
-        return SqlResult(ok=False, decision="refused", reason=decision.reason)
+        return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
     audit_id = audit.begin(engines.service, sub)
     outcome = run_statement(_engine(engines, role), role, sql, limits)
     audit.finish(
@@ -133,7 +135,7 @@ def run_sql(
         duration_ms=outcome.duration_ms,
         error=outcome.error,
     )
-    return _result(outcome)
+    return _result(outcome, decision)
 
 
 def decide(engines: Engines, role: str, sql: str) -> Decision:
@@ -146,7 +148,7 @@ def _engine(engines: Engines, role: str) -> Engine:
     return engines.analyst if role == "analyst" else engines.engineer
 
 
-def _result(outcome: Outcome) -> SqlResult:
+def _result(outcome: Outcome, decision: Decision) -> SqlResult:
     return SqlResult(
         ok=outcome.error is None,
         decision="allowed",
@@ -156,6 +158,7 @@ def _result(outcome: Outcome) -> SqlResult:
         truncated=outcome.truncated,
         duration_ms=round(outcome.duration_ms, 3),
         error=outcome.error,
+        guard=decision,
     )
 
 

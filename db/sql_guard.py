@@ -20,7 +20,7 @@ they wrap is parsed and checked here like any other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -53,30 +53,46 @@ from db.sql_guard_words import (
 )
 
 __all__ = [
-    "ALLOWED",
     "Catalog",
     "Decision",
     "Refused",
+    "Target",
     "check",
     "check_analyst",
     "check_engineer",
-    "engineer_statement",
 ]
 
 
 @dataclass(frozen=True)
+class Target:
+    """A relation an allowed engineer statement writes: where its name resolved, and what is done.
+
+    `action` is create, alter, drop, comment, insert, update, delete, truncate, rename, index or
+    refresh; `kind` is the object kind the statement names (TABLE, VIEW, COLUMN, ...) or "".
+    """
+
+    schema: str
+    name: str
+    action: str
+    kind: str = ""
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The guard's verdict: `reason` is written for the person (or model) who sent the SQL."""
+    """The guard's verdict: `reason` is written for the person (or model) who sent the SQL.
+
+    An allowed decision carries what the guard parsed, so no caller parses the same SQL again:
+    `statement`, the tree it checked, and for the engineer the `targets` it resolved and allowed.
+    """
 
     allowed: bool
     reason: str = ""
+    statement: exp.Expr | None = field(default=None, compare=False, repr=False)
+    targets: tuple[Target, ...] = ()
 
     @property
     def label(self) -> str:
         return "allowed" if self.allowed else "refused"
-
-
-ALLOWED = Decision(True)
 
 
 @dataclass(frozen=True)
@@ -121,18 +137,21 @@ def check(role: str, sql: str, catalog: Catalog | None = None) -> Decision:
     return Decision(False, f"unknown SQL role {role!r}: use analyst or engineer")
 
 
-def _decide(run: object) -> Decision:
+Checked = tuple[exp.Expr, tuple[Target, ...]]
+
+
+def _decide(run: Callable[[], Checked]) -> Decision:
     try:
-        run()  # type: ignore[operator]
+        statement, targets = run()
     except Refused as exc:
         return Decision(False, str(exc))
     except (SqlglotError, RecursionError, ValueError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Decision(False, f"the statement could not be parsed, so it is not run: {first_line}")
-    return ALLOWED
+    return Decision(True, statement=statement, targets=targets)
 
 
-def _check_analyst(sql: str) -> None:
+def _check_analyst(sql: str) -> Checked:
     tree = one_statement(sql)
     command = str(tree.this).upper() if isinstance(tree, exp.Command) else ""
     if command == "EXPLAIN":
@@ -141,6 +160,7 @@ def _check_analyst(sql: str) -> None:
         check_show(sql)
     else:
         _check_query(sql, tree)
+    return tree, ()
 
 
 def _check_query(sql: str, tree: exp.Expr) -> None:
@@ -225,18 +245,21 @@ def _kind(sql: str) -> str:
     return f"{'an' if word[:1] in tuple('AEIOU') else 'a'} {word} statement"
 
 
-def _check_engineer(sql: str, catalog: Catalog) -> None:
+def _check_engineer(sql: str, catalog: Catalog) -> Checked:
     tree = engineer_statement(sql)
     if isinstance(tree, exp.Command) and str(tree.this).upper() == "REFRESH":
-        _check_written(refresh_target(tree.expression.name), catalog, creating=False)
-        return
+        schema, name = _check_written(refresh_target(tree.expression.name), catalog, creating=False)
+        return tree, (Target(schema, name, "refresh", "MATERIALIZED VIEW"),)
     if not isinstance(tree, ENGINEER_ROOTS) and not isinstance(tree, QUERY_ROOTS):
         raise Refused(f"the engineer may not run {_kind(sql)}; {ENGINEER_KINDS}")
     _check_engineer_kind(tree)
     _walk(tree, ENGINEER_NODES)
-    for node in tree.walk():
-        for table, creating in _targets(node):
-            _check_written(table, catalog, creating=creating)
+    targets = []
+    for node in tree.walk():  # breadth first: the statement's own target comes first
+        for table, creating, action in _targets(node):
+            schema, name = _check_written(table, catalog, creating=creating)
+            targets.append(Target(schema, name, action, str(node.args.get("kind") or "").upper()))
+    return tree, tuple(targets)
 
 
 def _check_engineer_kind(tree: exp.Expr) -> None:
@@ -249,25 +272,25 @@ def _check_engineer_kind(tree: exp.Expr) -> None:
         raise Refused(f"the engineer may not ALTER {kind}; {ENGINEER_KINDS}")
 
 
-def _targets(node: exp.Expr) -> Iterable[tuple[exp.Table, bool]]:
-    """The relations a node writes, and whether it creates them (creation ignores lookup)."""
+def _targets(node: exp.Expr) -> Iterable[tuple[exp.Table, bool, str]]:
+    """The relations a node writes, whether it creates them (creation ignores lookup), and how."""
     if isinstance(node, exp.Create):
         target = node.this
         if isinstance(target, exp.Index):
-            yield target.args["table"], False
+            yield target.args["table"], False, "index"
         else:
-            yield (target.this if isinstance(target, exp.Schema) else target), True
+            yield (target.this if isinstance(target, exp.Schema) else target), True, "create"
     elif isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Alter):
         target = node.this
-        yield (target.this if isinstance(target, exp.Schema) else target), False
+        yield (target.this if isinstance(target, exp.Schema) else target), False, type(node).__name__.lower()
     elif isinstance(node, exp.Drop):
-        yield from ((t, False) for t in node.args.get("tables") or [])
+        yield from ((t, False, "drop") for t in node.args.get("tables") or [])
     elif isinstance(node, exp.TruncateTable):
-        yield from ((t, False) for t in node.expressions)
+        yield from ((t, False, "truncate") for t in node.expressions)
     elif isinstance(node, exp.AlterRename):
-        yield node.this, True
+        yield node.this, True, "rename"
     elif isinstance(node, exp.Comment):
-        yield _comment_target(node.this), False
+        yield _comment_target(node.this), False, "comment"
 
 
 def _comment_target(node: exp.Expr) -> exp.Table:
@@ -278,7 +301,8 @@ def _comment_target(node: exp.Expr) -> exp.Table:
     return node
 
 
-def _check_written(table: exp.Expr, catalog: Catalog, *, creating: bool) -> None:
+def _check_written(table: exp.Expr, catalog: Catalog, *, creating: bool) -> tuple[str, str]:
+    """(schema, name) of a relation the engineer writes; Refused unless it resolves to dash."""
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         raise Refused("the engineer may only write named tables and views in dash")
     name = _ident(table.this)
@@ -294,3 +318,4 @@ def _check_written(table: exp.Expr, catalog: Catalog, *, creating: bool) -> None
             f"the engineer may only write objects in schema dash, and {name!r} is in {schema!r}{where}; "
             f"write dash.{name} instead"
         )
+    return schema, name

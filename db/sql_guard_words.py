@@ -151,8 +151,8 @@ def check_show(sql: str) -> None:
 def engineer_statement(sql: str) -> exp.Expr:
     """Parse one engineer statement, first setting aside the CREATE clauses sqlglot cannot parse.
 
-    Raises Refused (or a sqlglot error) when it cannot; also used to tell which dash object an
-    allowed statement defined, so the knowledge base records it (agents/engineer.py).
+    Raises Refused (or a sqlglot error) when it cannot. The tree travels on in the guard's Decision,
+    with the targets it writes, so nobody parses the statement again.
 
     View options (`CREATE VIEW v WITH (security_barrier) AS ...`) and trailing clauses (`WITH [NO]
     DATA`, `WITH [LOCAL] CHECK OPTION`) are checked here word by word; the statement without them

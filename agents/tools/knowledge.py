@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from agents.tools.sql import SqlLedger
+from agents.tools.sql import SqlEntry, SqlLedger
 from core.settings import Settings
 from db.embeddings import Embedder
 from db.engines import Engines
 from db.knowledge.documents import record_query_use, save_query
 from db.knowledge.learnings import CreatedBy, record_use
 from db.knowledge.proposals import Proposal, propose_query
+from db.knowledge.queries import tables_of
 from db.knowledge.search import SearchHit, search
 
 Kind = Literal["table", "query", "business", "view", "doc", "learning"]
@@ -89,7 +90,8 @@ def save_query_tool(
             description: What the query answers, in one sentence.
             sql: The exact SQL that ran successfully with run_sql.
         """
-        if not ledger.succeeded(sql):
+        ran = ledger.success(sql)
+        if ran is None:
             raise ValueError(
                 "this SQL has not run successfully in this run; run it with run_sql first, then save "
                 "exactly that statement"
@@ -98,14 +100,31 @@ def save_query_tool(
             return "not saved: saving validated queries is turned off here (LEARNING_MODE_QUERIES=off)"
         if mode == "propose":
             proposal = propose_query(
-                engines.service, embedder, name=name, description=description, sql=sql, created_by=created_by
+                engines.service,
+                embedder,
+                name=name,
+                description=description,
+                sql=sql,
+                created_by=created_by,
+                tables=_tables(ran),
             )
             if notify is not None:
                 notify(proposal)
             return f"proposed validated query {name!r} for review (proposal {proposal.id})"
         doc_id = save_query(
-            engines.service, embedder, name=name, description=description, sql=sql, created_by=created_by
+            engines.service,
+            embedder,
+            name=name,
+            description=description,
+            sql=sql,
+            created_by=created_by,
+            tables=_tables(ran),
         )
         return f"saved validated query {name!r} (document {doc_id})"
 
     return save_validated_query
+
+
+def _tables(ran: SqlEntry) -> list[str] | None:
+    """What the query reads, from the guard's parse of it when it ran (None: parse it when saving)."""
+    return tables_of(ran.statement) if ran.statement is not None else None

@@ -11,12 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlglot import exp
+
 from agents.charts import KINDS, ChartKind, choose_chart
 from db.engines import Engines
 from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
+from db.sql_guard import Decision
 
-# Called after a statement succeeded: (sql, purpose). The engineer records what it built.
-AfterSuccess = Callable[[str, str], None]
+# Called after a statement succeeded: (the guard's decision, sql, purpose). The engineer records
+# what it built from the decision's targets, without parsing the SQL again.
+AfterSuccess = Callable[[Decision, str, str], None]
 SQL_TOOL = "run_sql"
 
 
@@ -31,6 +35,7 @@ class SqlEntry:
     sql: str
     ok: bool
     table: ResultTable | None = None
+    statement: exp.Expr | None = field(default=None, compare=False, repr=False)  # the guard's parse
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,25 @@ class SqlLedger:
     entries: list[SqlEntry] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, agent: str, sql: str, ok: bool, table: ResultTable | None = None) -> None:
+    def record(
+        self,
+        agent: str,
+        sql: str,
+        ok: bool,
+        table: ResultTable | None = None,
+        statement: exp.Expr | None = None,
+    ) -> None:
         with self._lock:
-            self.entries.append(SqlEntry(agent, sql, ok, table))
+            self.entries.append(SqlEntry(agent, sql, ok, table, statement))
 
     def succeeded(self, sql: str) -> bool:
+        return self.success(sql) is not None
+
+    def success(self, sql: str) -> SqlEntry | None:
+        """The latest successful run of `sql` in this run (same query up to whitespace and case)."""
         wanted = normalise_sql(sql)
         with self._lock:
-            return any(e.ok and normalise_sql(e.sql) == wanted for e in self.entries)
+            return next((e for e in reversed(self.entries) if e.ok and normalise_sql(e.sql) == wanted), None)
 
     def statements(self) -> tuple[str, ...]:
         """The SQL that ran successfully, for the run's final event."""
@@ -124,9 +140,10 @@ def sql_tool(
         result = run_sql(engines, role, sql, context=context, limits=limits)
         table = result_table(result, chart if chart in KINDS else "auto")
         if result.decision == "allowed":
-            ledger.record(role, sql, table is not None, table)
-        if table is not None and after_success is not None:
-            after_success(sql, purpose)
+            statement = result.guard.statement if result.guard is not None else None
+            ledger.record(role, sql, table is not None, table, statement)
+        if table is not None and after_success is not None and result.guard is not None:
+            after_success(result.guard, sql, purpose)
         # The model learns whether a chart is shown, so its answer need not list every number.
         return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 

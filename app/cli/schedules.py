@@ -13,7 +13,7 @@ from app.cli.common import cli_user, fail, friendly_errors, ready_target, settin
 
 if TYPE_CHECKING:
     from app.scheduling import SchedulerService
-    from app.scheduling.records import Schedule
+    from db.store.schedule_records import Schedule
 
 group = typer.Typer(help="List, add, run and inspect cron schedules.", no_args_is_help=True)
 

@@ -22,8 +22,8 @@ from app.routes.models import documented_errors
 from app.scheduling import ScheduleExists, SchedulerService, first_run
 from app.scheduling.cron import parse_cron, upcoming
 from app.scheduling.forms import CronPreview, ScheduleChanges, ScheduleForm
-from app.scheduling.records import Schedule
 from core.errors import Conflict, NotFound
+from db.store.schedule_records import Schedule
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
 NOT_FOUND = documented_errors(e404="No such schedule.")

@@ -10,11 +10,11 @@ from agents.runner import Runner
 from app.scheduling.cron import first_run, parse_cron, parse_timezone
 from app.scheduling.delivery import make_deliverer
 from app.scheduling.service import Clock, SchedulerService, utcnow
-from app.scheduling.store import ScheduleExists, ScheduleStore
 from app.scheduling.tasks import TaskEnv
 from core.settings import Settings
 from db.engines import Engines
 from db.store import Store
+from db.store.schedules import ScheduleExists, ScheduleStore
 
 __all__ = [
     "SchedulerService",

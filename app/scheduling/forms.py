@@ -13,7 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.scheduling.cron import check_fires, parse_timezone
 from app.scheduling.payloads import validate_payload
-from app.scheduling.records import ScheduleSpec, Task
+from db.store.schedule_records import ScheduleSpec, Task
 
 
 class When(BaseModel):

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from app.scheduling.records import ScheduleRun
-from app.scheduling.store import ScheduleStore
+from db.store.schedule_records import ScheduleRun
+from db.store.schedules import ScheduleStore
 
 log = logging.getLogger("dash.scheduler")
 LEASE_HEARTBEATS = 3  # missed in a row before a run counts as lost: one slow beat is not death

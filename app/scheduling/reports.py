@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from app.scheduling.delivery import Deliverer
-from app.scheduling.records import ScheduleRun
-from app.scheduling.store import ScheduleStore
 from app.scheduling.tasks import TaskResult
+from db.store.schedule_records import ScheduleRun
+from db.store.schedules import ScheduleStore
 
 
 async def publish(

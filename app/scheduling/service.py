@@ -25,10 +25,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from app import metrics
 from app.scheduling.cron import Action, first_run, next_fire, parse_cron, plan_firing
 from app.scheduling.lease import Heartbeats, lease_s
-from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
 from app.scheduling.reports import publish
-from app.scheduling.store import ScheduleStore
 from app.scheduling.tasks import TASKS, TaskEnv
+from db.store.schedule_records import Schedule, ScheduleRun, ScheduleSpec
+from db.store.schedules import ScheduleStore
 
 log = logging.getLogger("dash.scheduler")
 Clock = Callable[[], datetime]

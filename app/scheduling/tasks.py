@@ -19,7 +19,6 @@ from agents.runner import Runner, RunRequest
 from agents.scope import Deps
 from app.scheduling.delivery import Deliverer
 from app.scheduling.payloads import AskPayload, SqlCheckPayload, condition_holds
-from app.scheduling.records import Schedule
 from core.settings import Settings
 from db.embeddings import Embedder, make_embedder
 from db.engines import Engines
@@ -30,6 +29,7 @@ from db.knowledge.profile import ProfileOptions
 from db.knowledge.profile_store import refresh_profiles
 from db.sql_exec import SqlContext, SqlLimits, run_sql
 from db.store import SessionRecord, Store
+from db.store.schedule_records import Schedule
 
 
 class TaskFailed(Exception):

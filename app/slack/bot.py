@@ -14,12 +14,12 @@ from agents.runner import Runner
 from app import metrics
 from app.slack.events import Question, Verdict, classify, question
 from app.slack.feedback import SlackFeedback, reaction
-from app.slack.ledger import SlackLedger
 from app.slack.memory_commands import forget_reply, is_forget
 from app.slack.progress import MIN_UPDATE_S
 from app.slack.responder import Responder
 from app.slack.review import APPROVE, REJECT, on_review_action
 from db.engines import database_unreachable
+from db.store.slack_claims import SlackLedger
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from agents.corrections import looks_like_correction
 from agents.feedback import correct_in_thread, give_feedback
 from agents.scope import Deps
 from app.slack.events import Question
-from app.slack.ledger import AnswerLedger
 from db.store.feedback import Rating, feedback_on
+from db.store.slack_claims import AnswerLedger
 
 log = logging.getLogger(__name__)
 RATINGS = {"+1": Rating.up, "thumbsup": Rating.up, "-1": Rating.down, "thumbsdown": Rating.down}

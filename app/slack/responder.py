@@ -21,12 +21,12 @@ from app.limits import run_limits
 from app.slack.charts import post_chart
 from app.slack.delivery import Attachment, deliver
 from app.slack.events import Question
-from app.slack.ledger import AnswerLedger, AnswerPlace
 from app.slack.mrkdwn import sql_block, sql_script, to_mrkdwn
 from app.slack.progress import MIN_UPDATE_S, Status, ThreadMessage, status_line
 from core.errors import ModelNotConfigured, TooManyRequests
 from db.engines import database_unreachable
 from db.store import SessionTaken
+from db.store.slack_claims import AnswerLedger, AnswerPlace
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, I could not answer that: {reason} Please try again in a moment."

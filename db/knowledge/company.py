@@ -94,8 +94,17 @@ def store_company(conn: Connection, profile: dict[str, Any] | None) -> None:
 
 def company_profile(service: Engine, settings: Settings) -> CompanyProfile | None:
     """The stored file's profile with every COMPANY_* setting that is set on top; None if neither."""
+    return with_settings(stored_company(service), settings)
+
+
+def stored_company(service: Engine) -> dict[str, Any] | None:
+    """The profile the knowledge load stored (company.json's fields), None without one."""
     with service.connect() as conn:
-        stored = conn.execute(text("SELECT profile FROM ai.company_profile")).scalar()
+        return conn.execute(text("SELECT profile FROM ai.company_profile")).scalar()  # type: ignore[no-any-return]
+
+
+def with_settings(stored: dict[str, Any] | None, settings: Settings) -> CompanyProfile | None:
+    """`stored` with every COMPANY_* setting that is set on top; None if neither says anything."""
     profile = CompanyProfile(**(stored or {}))
     overrides = {f.name: getattr(settings, _setting(f.name)) for f in fields(CompanyProfile)}
     profile = replace(profile, **{k: v for k, v in overrides.items() if v is not None})

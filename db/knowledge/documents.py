@@ -8,6 +8,7 @@ They live in `ai.documents` next to the curated ones, so one search finds both, 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -90,9 +91,13 @@ def save_query(
     namespace: str = "global",
     created_by: CreatedBy | None = None,
     status: str = "live",
+    tables: Sequence[str] | None = None,
 ) -> int:
-    """Save a query an agent ran and validated, so later questions find it like a curated one."""
-    metadata: dict[str, Any] = {"description": description, "sql": sql, "tables": tables_in(sql)}
+    """Save a query an agent ran and validated, so later questions find it like a curated one.
+
+    `tables`: what it reads, when the caller has the guard's parse of it (else it is parsed here)."""
+    read = list(tables) if tables is not None else tables_in(sql)
+    metadata: dict[str, Any] = {"description": description, "sql": sql, "tables": read}
     content = f"Query {name}: {description}\nSQL:\n{sql}"
     doc = Document("query", name, description, content, metadata, summary=description)
     return save_document(engine, embedder, doc, namespace=namespace, created_by=created_by, status=status)

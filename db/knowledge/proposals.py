@@ -79,9 +79,16 @@ def propose_learning(
 
 
 def propose_query(
-    engine: Engine, embedder: Embedder, *, name: str, description: str, sql: str, created_by: CreatedBy
+    engine: Engine,
+    embedder: Embedder,
+    *,
+    name: str,
+    description: str,
+    sql: str,
+    created_by: CreatedBy,
+    tables: Sequence[str] | None = None,
 ) -> Proposal:
-    """Save a validated query as 'proposed' and queue it for review."""
+    """Save a validated query as 'proposed' and queue it for review (`tables`: as for save_query)."""
     doc_id = save_query(
         engine,
         embedder,
@@ -90,6 +97,7 @@ def propose_query(
         sql=sql,
         created_by=created_by,
         status="proposed",
+        tables=tables,
     )
     return _queue(engine, "query", doc_id, created_by)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from db.knowledge.problems import Problem
@@ -38,6 +39,7 @@ class ValidatedQuery:
     sql: str
     file: str
     line: int
+    tables: tuple[str, ...] = ()  # what it reads, from the one parse that validated it
 
 
 @dataclass
@@ -131,22 +133,33 @@ class _Parser:
             self.problem(pending.line, "name", f"query name {pending.name!r} must be lower_snake_case")
         if not description:
             self.problem(pending.line, "description", "missing `-- <description>...</description>`")
+        statement, error = _parse(sql) if sql else (None, None)
         if not sql:
             self.problem(pending.body_line, "sql", "the query has no SQL")
-        elif error := _syntax_error(sql):
+        elif error:
             self.problem(pending.body_line, "sql", f"not valid PostgreSQL: {error}")
-        if len(self.problems) == before:
-            self.queries.append(ValidatedQuery(pending.name, description, sql, self.file, pending.line))
+        if len(self.problems) == before and statement is not None:
+            tables = tuple(tables_of(statement))
+            self.queries.append(
+                ValidatedQuery(pending.name, description, sql, self.file, pending.line, tables)
+            )
 
 
-def _syntax_error(sql: str) -> str | None:
+def _parse(sql: str) -> tuple[exp.Expr | None, str | None]:
+    """The one statement of `sql`, or why it is not one."""
     try:
         statements = [s for s in sqlglot.parse(sql, dialect="postgres") if s is not None]
     except ParseError as exc:
-        return str(exc).splitlines()[0]
+        return None, str(exc).splitlines()[0]
     if len(statements) != 1:
-        return f"expected exactly one statement, found {len(statements)}"
-    return None
+        return None, f"expected exactly one statement, found {len(statements)}"
+    return statements[0], None
+
+
+def tables_of(tree: exp.Expr) -> list[str]:
+    """Tables a parsed query reads (CTE names excluded), so agents see what a query depends on."""
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    return sorted({t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes})
 
 
 def parse_query_text(text: str, file: str) -> tuple[list[ValidatedQuery], list[Problem]]:

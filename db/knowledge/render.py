@@ -10,10 +10,9 @@ import re
 from typing import Any
 
 import sqlglot
-from sqlglot import exp
 
 from db.knowledge.problems import Document
-from db.knowledge.queries import ValidatedQuery
+from db.knowledge.queries import ValidatedQuery, tables_of
 from db.knowledge.search_terms import table_search_terms
 
 
@@ -183,7 +182,7 @@ def query_document(query: ValidatedQuery) -> Document:
     meta = {
         "description": query.description,
         "sql": query.sql,
-        "tables": tables_in(query.sql),
+        "tables": list(query.tables),
         "file": query.file,
         "origin": "curated",
     }
@@ -197,8 +196,7 @@ def tables_in(sql: str) -> list[str]:
         tree = sqlglot.parse_one(sql, dialect="postgres")
     except sqlglot.errors.ParseError:
         return []
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    return sorted({t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes})
+    return tables_of(tree)
 
 
 def slug(text: str, words: int = 8) -> str:

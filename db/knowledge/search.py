@@ -64,7 +64,14 @@ def visible_namespaces(user_id: str | None) -> list[str]:
     return ["global", f"user:{user_id}"] if user_id else ["global"]
 
 
-@observe.timed("search")
+@dataclass(frozen=True)
+class Group:
+    """One ranked list a caller wants from a search: of which kinds, and how many hits."""
+
+    kinds: tuple[str, ...]
+    limit: int
+
+
 def search(
     engine: Engine,
     embedder: Embedder,
@@ -77,14 +84,47 @@ def search(
     ef_search: int = 40,
 ) -> list[SearchHit]:
     """The `limit` best documents and learnings for `query`, best first."""
-    kinds = _checked_kinds(kinds)
+    group = Group(tuple(_checked_kinds(kinds)), limit)
+    return search_groups(engine, embedder, query, [group], user_id=user_id, mode=mode, ef_search=ef_search)[0]
+
+
+@observe.timed("search")
+def search_groups(
+    engine: Engine,
+    embedder: Embedder,
+    query: str,
+    groups: Sequence[Group],
+    *,
+    user_id: str | None = None,
+    mode: Mode = "hybrid",
+    ef_search: int = 40,
+) -> list[list[SearchHit]]:
+    """`search` for several groups of kinds (no kind in two groups) in one statement: each group's
+    hits are ranked and fused on their own, exactly as a `search` of that group alone would."""
+    kinds = _checked_kinds([kind for group in groups for kind in group.kinds])
     if not query.strip():
-        return []
+        return [[] for _ in groups]
+    k = max([CANDIDATES, *(group.limit for group in groups)])
+    rows = _candidates(engine, embedder, query, kinds, user_id, k, mode, ef_search)
+    return [_ranked(rows, group, query) for group in groups]
+
+
+def _candidates(
+    engine: Engine,
+    embedder: Embedder,
+    query: str,
+    kinds: list[str],
+    user_id: str | None,
+    k: int,
+    mode: Mode,
+    ef_search: int,
+) -> list[Any]:
+    """Every candidate row of every list (full text, vector) the query needs, in one round trip."""
     params = {
         "q": or_query(query),
         "ns": visible_namespaces(user_id),
-        "k": max(CANDIDATES, limit),
-        "kinds": [k for k in kinds if k in DOCUMENT_KINDS],
+        "k": k,
+        "kinds": [kind for kind in kinds if kind in DOCUMENT_KINDS],
         # Proposed items are found only by the user whose run proposed them (NULL matches no one).
         "me": user_id or None,
     }
@@ -98,12 +138,19 @@ def search(
     with engine.begin() as conn:
         _tune(conn, ef_search)
         # One statement for every candidate list: each round trip costs more than the lookups.
-        rows = conn.execute(text(" UNION ALL ".join(parts)), params).all()
+        return list(conn.execute(text(" UNION ALL ".join(parts)), params).all())
+
+
+def _ranked(rows: list[Any], group: Group, query: str) -> list[SearchHit]:
+    """The group's hits: its best rows of each list (as many as its own search would fetch), fused."""
+    k = max(CANDIDATES, group.limit)
     lists = [
-        sorted((r for r in rows if r.list == name), key=lambda r: r.score, reverse=True)
+        sorted(
+            (r for r in rows if r.list == name and r.kind in group.kinds), key=lambda r: r.score, reverse=True
+        )
         for name in ("fts", "vec")
     ]
-    return _fuse([ranked[: max(CANDIDATES, limit)] for ranked in lists if ranked], query, limit)
+    return _fuse([ranked[:k] for ranked in lists if ranked], query, group.limit)
 
 
 def or_query(query: str) -> str:

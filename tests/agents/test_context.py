@@ -17,7 +17,7 @@ from agents.context import (
     learnings,
     table_summaries,
 )
-from agents.leader import leader_context, repeated_questions, similar, words
+from agents.leader import leader_context, repeated_questions
 from agents.team import Deps
 from db.embeddings import local_embedder
 from db.knowledge.learnings import save_learning
@@ -85,11 +85,6 @@ def test_assemble_puts_instructions_first_and_history_as_messages(deps: Deps) ->
         {"role": "user", "content": "earlier"},
         {"role": "assistant", "content": "reply"},
     )
-
-
-def test_similar_questions_ignore_case_punctuation_and_filler() -> None:
-    assert similar(words("What is our MRR by plan?"), words("mrr by plan"))
-    assert not similar(words("MRR by plan"), words("churn by country"))
 
 
 def test_the_leader_notes_a_question_asked_n_times_in_m_days(make_deps: Callable[..., Deps]) -> None:

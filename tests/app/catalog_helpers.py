@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from agents.engineer import record_object
+from agents.engineer import record_change
 from db.knowledge.learnings import CreatedBy
+from db.sql_guard import Catalog, check_engineer
 from tests.app.api_fixtures import Api
 
 VIEW_SQL = "CREATE VIEW dash.plan_mix AS SELECT plan, count(*) AS subscriptions FROM public.subscriptions GROUP BY plan"
@@ -29,7 +30,10 @@ def prepare_catalog(api: Api, admin_key: str) -> None:
     with engines.engineer.begin() as conn:
         conn.execute(text(VIEW_SQL))
     embedder = api.app.state.deps.embedder
-    record_object(engines.service, embedder, VIEW_SQL, "Subscriptions per plan", CreatedBy(agent="engineer"))
+    decision = check_engineer(VIEW_SQL, Catalog())
+    record_change(
+        engines.service, embedder, decision, VIEW_SQL, "Subscriptions per plan", CreatedBy(agent="engineer")
+    )
 
 
 def describe(file: Path, description: str) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.scheduling import SchedulerService, build_scheduler, first_run
-from app.scheduling.records import Schedule, ScheduleRun, ScheduleSpec
 from db.engines import DatabaseTarget, Engines
 from db.store import Store
+from db.store.schedule_records import Schedule, ScheduleRun, ScheduleSpec
 from tests.conftest import test_settings
 
 T = TypeVar("T")

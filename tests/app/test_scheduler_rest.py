@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from app.main import create_app
-from app.scheduling.records import ScheduleSpec
 from db.engines import DatabaseTarget
+from db.store.schedule_records import ScheduleSpec
 from tests.app.scheduler_helpers import CHECK, HEARTBEAT_S, MovableClock, claimed_by_dead_replica, poll
 from tests.conftest import test_settings
 from tests.fakes.model_server import FakeModelServer, text

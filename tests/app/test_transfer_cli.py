@@ -14,14 +14,14 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.scheduling.cron import first_run
-from app.scheduling.records import ScheduleSpec
-from app.scheduling.store import ScheduleStore
 from db.api_keys import create_key, find_key
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget
 from db.knowledge.documents import save_query, save_view_note
 from db.knowledge.learnings import CreatedBy, save_learning
 from db.knowledge.search import search
+from db.store.schedule_records import ScheduleSpec
+from db.store.schedules import ScheduleStore
 from tests.conftest import cli_settings, fresh_database, test_settings
 
 QUERIES = ("how do refunds reduce revenue", "trial accounts", "weekly signups view", "fiscal year start")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlglot import exp
 
-from db.sql_guard import Catalog, check
+from db.sql_guard import Catalog, Target, check
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "sql_guard"
 SAMPLE_TABLES = ("customers", "subscriptions", "plan_changes", "invoices", "usage_metrics", "support_tickets")
@@ -55,6 +56,40 @@ def test_unqualified_names_resolve_like_postgres() -> None:
     assert check("engineer", "DELETE FROM customers", shadowed).allowed
     assert check("engineer", "CREATE TABLE customers (x int)", CATALOG).allowed
     assert not check("engineer", "DROP TABLE pg_class", CATALOG).allowed
+
+
+@pytest.mark.parametrize(
+    ("sql", "root", "targets"),
+    [
+        ("CREATE VIEW mrr AS SELECT * FROM customers", exp.Create, [("dash", "mrr", "create", "VIEW")]),
+        ("DELETE FROM sandbox WHERE true", exp.Delete, [("dash", "sandbox", "delete", "")]),
+        ("COMMENT ON COLUMN dash.sandbox.x IS 'x'", exp.Comment, [("dash", "sandbox", "comment", "COLUMN")]),
+        (
+            "DROP VIEW dash.a, dash.b",
+            exp.Drop,
+            [("dash", "a", "drop", "VIEW"), ("dash", "b", "drop", "VIEW")],
+        ),
+        (
+            "REFRESH MATERIALIZED VIEW mrr_by_plan",
+            exp.Command,
+            [("dash", "mrr_by_plan", "refresh", "MATERIALIZED VIEW")],
+        ),
+        ("SELECT * FROM customers", exp.Select, []),
+    ],
+)
+def test_an_engineer_decision_carries_the_parsed_statement_and_the_targets_it_resolved(
+    sql: str, root: type[exp.Expr], targets: list[tuple[str, ...]]
+) -> None:
+    decision = check("engineer", sql, CATALOG)
+    assert decision.allowed and isinstance(decision.statement, root)
+    assert decision.targets == tuple(Target(*t) for t in targets)
+
+
+def test_analyst_and_refused_decisions_carry_what_they_parsed() -> None:
+    analyst = check("analyst", "SELECT plan FROM subscriptions", CATALOG)
+    assert isinstance(analyst.statement, exp.Select) and analyst.targets == ()
+    refused = check("engineer", "DELETE FROM customers", CATALOG)
+    assert refused.statement is None and refused.targets == ()
 
 
 def test_refusals_name_the_problem() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from app.scheduling.records import Report, Schedule, ScheduleRun, ScheduleSpec, record
+from db.store.schedule_records import Report, Schedule, ScheduleRun, ScheduleSpec, record
 
 COLUMNS = "name, cron, timezone, task, payload, enabled, description, created_by, updated_by"
 VALUES = ":name, :cron, :timezone, :task, :payload, :enabled, :description, :by, :by"

@@ -50,7 +50,7 @@ class ScheduleRun:
     status: str
     started_at: datetime
     finished_at: datetime | None
-    heartbeat_at: datetime | None  # last renewal of a running run's lease (see lease.py)
+    heartbeat_at: datetime | None  # last renewal of a running run's lease (see app/scheduling/lease.py)
     output: Any
     error: str | None
     # Who made it run: the admin who ran it now, or for a cron firing the schedule's updated_by.

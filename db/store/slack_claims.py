@@ -3,7 +3,7 @@
 Both are single-statement transactions, so they hold across replicas sharing the database: the
 first replica to insert an event id runs it; a retry (same id) finds the row and does nothing.
 Slack retries within minutes, so claims older than a few days protect nothing: the sweeper
-(app/sweeper.py) prunes them.
+(app/sweeper.py) prunes them. Which events are Dash's, and what it does with them, stays in app/slack.
 """
 
 from __future__ import annotations
