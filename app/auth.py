@@ -17,9 +17,10 @@ from typing import Any
 import jwt
 from sqlalchemy import Engine
 
+from app.key_cache import KeyCache, RevocationListener
 from core.errors import Unauthorized
 from core.settings import Settings
-from db.api_keys import any_keys, find_key
+from db.api_keys import ApiKey, any_keys, digest, find_key
 
 DEV_USER = "local"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -109,12 +110,22 @@ class JwtVerifier:
 
 
 class Authenticator:
-    """Turns an Authorization header into a Principal (or raises Unauthorized)."""
+    """Turns an Authorization header into a Principal (or raises Unauthorized). API keys verified
+    in the database are remembered (app/key_cache.py) while `start()`ed: revocations still count
+    at once."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.engine = engine
         self.jwt = JwtVerifier(settings) if jwt_configured(settings) else None
         self._required = self.jwt is not None
+        self.keys = KeyCache()
+        self._listener = RevocationListener(engine, self.keys)
+
+    def start(self) -> None:
+        self._listener.start()
+
+    def close(self) -> None:
+        self._listener.close()
 
     async def required(self) -> bool:
         # Keys are never deleted, so once auth is on it stays on: no need to ask again.
@@ -132,10 +143,20 @@ class Authenticator:
 
     async def from_token(self, token: str) -> Principal:
         if token.startswith("dash_"):
-            key = await asyncio.to_thread(find_key, self.engine, token)
+            key = await self._api_key(token)
             if key is None:
                 raise BadToken("The API key is not valid or has been revoked.")
             return Principal(key.user_id, Role[key.role], "api_key")
         if self.jwt is None:
             raise BadToken("The bearer token is not a Dash API key, and JWT auth is not configured.")
         return self.jwt.verify(token)
+
+    async def _api_key(self, token: str) -> ApiKey | None:
+        sha = digest(token)
+        if (known := self.keys.get(sha)) is not None:
+            return known
+        generation = self.keys.generation
+        key = await asyncio.to_thread(find_key, self.engine, token)
+        if key is not None:
+            self.keys.remember(sha, key, generation)
+        return key

@@ -98,7 +98,7 @@ def create_app(
             store = Store(engines.service)
             app.state.store, app.state.settings, app.state.target = store, settings, resolved
             app.state.engines = engines
-            app.state.authenticator = Authenticator(settings, engines.service)
+            app.state.authenticator = authenticator = Authenticator(settings, engines.service)
             notify = review_notifier(settings, engines.service)
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.runner = runner = Runner(app.state.deps)
@@ -114,6 +114,7 @@ def create_app(
                 await app.state.scheduler.start()
             sweeper.start()
             cancels.start()
+            authenticator.start()
             yield
             await cancels.close()
             await sweeper.close()
@@ -124,6 +125,8 @@ def create_app(
             if app.state.deps.client is not None:
                 await app.state.deps.client.close()
         finally:
+            if (started := getattr(app.state, "authenticator", None)) is not None:
+                started.close()
             engines.dispose()
 
     app = FastAPI(

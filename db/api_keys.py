@@ -3,20 +3,29 @@
 A key reads `dash_<id>_<secret>`. The id selects the row; the SHA-256 of the whole key is then
 compared in constant time, so a guessed id tells an attacker nothing. 32 random bytes of secret
 make a plain hash (no salt, no slow KDF) sufficient: there is nothing to brute-force.
+
+A revocation is announced on the `dash_api_key_revoked` channel (NOTIFY, sent when it commits),
+so every Dash process that remembers verified keys (app/key_cache.py) forgets that one at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+log = logging.getLogger(__name__)
+
 PREFIX = "dash_"
 COLUMNS = "id, user_id, role, created_at, revoked_at, last_used_at"
+REVOKED_CHANNEL = "dash_api_key_revoked"
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ def revoke_key(engine: Engine, key_id: str) -> bool:
             text("UPDATE ai.api_keys SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"),
             {"id": key_id},
         )
+        conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": REVOKED_CHANNEL, "id": key_id})
     return bool(result.rowcount)
 
 
@@ -97,3 +107,38 @@ def any_keys(engine: Engine) -> bool:
     """True once any key was ever created: from then on every request must authenticate."""
     with engine.connect() as conn:
         return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM ai.api_keys)")).scalar())
+
+
+def listen_for_revocations(
+    engine: Engine, stop: threading.Event, heard: Callable[[str], None], listening: Callable[[bool], None]
+) -> None:
+    """Until `stop` is set: call `heard(key_id)` for every revocation announced, and `listening(on)`
+    whenever this starts or stops hearing them (connection lost: retried every second). Blocks:
+    run it in a thread of its own."""
+    while not stop.is_set():
+        try:
+            _listen(engine, stop, heard, listening)
+        except Exception as exc:  # the database went away: the caller stops trusting what it kept
+            log.debug("not hearing key revocations: %s", exc)
+        finally:
+            listening(False)
+        stop.wait(1.0)
+
+
+def _listen(
+    engine: Engine, stop: threading.Event, heard: Callable[[str], None], listening: Callable[[bool], None]
+) -> None:
+    raw = engine.raw_connection()
+    conn = raw.driver_connection  # psycopg's own connection (read before detaching)
+    raw.detach()  # held for as long as we listen: not the pool's to hand out
+    try:
+        assert conn is not None
+        conn.rollback()  # the pool's ping may have opened a transaction
+        conn.autocommit = True
+        conn.execute(f"LISTEN {REVOKED_CHANNEL}")
+        listening(True)
+        while not stop.is_set():
+            for note in conn.notifies(timeout=0.5):  # then look at `stop` again
+                heard(note.payload)
+    finally:
+        raw.close()

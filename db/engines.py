@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.settings import Settings
 from db.embedded import DATABASE, EmbeddedPostgres
+from db.pool_ping import ping_when_in_doubt
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ class Engines:
         self.target = target
 
         def make(url: URL, size: int) -> Engine:
-            engine = create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+            engine = create_engine(url, pool_size=size, max_overflow=size)
+            ping_when_in_doubt(engine)  # pre-ping, but only when the socket says so
             same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
             if target.embedded is not None and same_server:  # not an ANALYST_DATABASE_URL replica
                 follow_port(engine, target.embedded)

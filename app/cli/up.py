@@ -51,6 +51,9 @@ def up(
     host: str = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1)."),
     sample_data: bool = typer.Option(True, help="Load the sample dataset when `public` is empty."),
     knowledge: bool = typer.Option(True, help="Load (upsert) the knowledge files before serving."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="API processes on the one port (use one per core under load)."
+    ),
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), bootstrap it, and serve the API."""
     import uvicorn
@@ -68,7 +71,15 @@ def up(
             s = _prepare_data(s, target, host, sample_data, knowledge)
         typer.echo(f"ready in {time.perf_counter() - started:.1f}s")
         listen_port = port or s.port
-        typer.echo(f"serving on http://{s.host}:{listen_port} (console at /, docs at /docs); Ctrl-C stops")
+        processes = f" with {workers} worker processes" if workers > 1 else ""
+        typer.echo(
+            f"serving on http://{s.host}:{listen_port}{processes} (console at /, docs at /docs); Ctrl-C stops"
+        )
+        if workers > 1:
+            from app.cli.workers import serve_workers
+
+            serve_workers(s, target, listen_port, workers)
+            return
         app = create_app(s, target, prepared=True)
         uvicorn.run(
             app,

@@ -22,6 +22,12 @@ from db.store.tables import messages, sessions
 MAX_PAGE = 200
 
 
+def single_statement(engine: Engine) -> Connection:
+    """A connection for one read: autocommit, so no BEGIN and no ROLLBACK round trip around it
+    (the list behind `GET /v1/sessions` is read under heavy concurrency)."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 class SessionStore:
     engine: Engine
 
@@ -53,7 +59,7 @@ class SessionStore:
         query = select(sessions).where(sessions.c.user_id == user_id).order_by(*order)
         if cursor is not None:
             query = query.where(tuple_(sessions.c.updated_at, sessions.c.id) < decode_cursor(cursor))
-        with self.engine.connect() as conn:
+        with single_statement(self.engine) as conn:
             rows = conn.execute(query.limit(limit + 1)).all()
         items = [from_row(SessionRecord, row) for row in rows[:limit]]
         more = len(rows) > limit

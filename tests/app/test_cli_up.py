@@ -9,13 +9,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
+from app.cli.workers import worker_settings
+from core.settings import Settings
 from db.embedded import EmbeddedPostgres, free_port
 
 DASH = str(Path(sys.executable).parent / "dash")
@@ -147,3 +149,62 @@ def test_dash_up_refuses_a_public_interface_without_auth(home: Path) -> None:
     assert "Refusing to listen on 0.0.0.0" in result.stderr
     assert "Traceback" not in result.stderr
     assert not EmbeddedPostgres(home).status().running  # the server it started is stopped again
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes `dash up --workers N` started (not multiprocessing's helper processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(c)
+        for c in children
+        if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+        and b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()
+    ]
+
+
+def _until(check: Callable[[], bool], timeout_s: float = 60) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def test_dash_up_workers_serve_one_port_replace_a_dead_worker_and_stop_together(home: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [DASH, "up", "--port", str(port), "--no-sample-data", "--no-knowledge", "--workers", "2"],
+        env=_env(home),
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _wait_healthy(base, proc).status_code == 200
+        assert _until(lambda: len(_workers(proc.pid)) == 2)
+        first = _workers(proc.pid)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert {http.get("/health").status_code for _ in range(20)} == {200}
+        os.kill(first[0], signal.SIGKILL)  # a crashed worker is replaced; the port keeps answering
+        assert _until(lambda: len(set(_workers(proc.pid)) - set(first)) == 1)
+        assert _wait_healthy(base, proc).status_code == 200
+        workers = _workers(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=90)
+    assert proc.returncode == 0, output
+    assert "with 2 worker processes" in output and "embedded PostgreSQL stopped" in output
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)
+    assert not EmbeddedPostgres(home).status().running
+
+
+@pytest.mark.parametrize(
+    ("enabled", "index", "runs_scheduler"),
+    [(True, 0, True), (True, 1, False), (True, 5, False), (False, 0, False)],
+)
+def test_only_the_first_worker_runs_the_scheduler(enabled: bool, index: int, runs_scheduler: bool) -> None:
+    settings = Settings(_env_file=None, scheduler_enabled=enabled)  # type: ignore[call-arg]
+    assert worker_settings(settings, index).scheduler_enabled is runs_scheduler

@@ -7,8 +7,10 @@ import socket
 import time
 
 import httpx
+from sqlalchemy import create_engine
 
 from app.main import create_app
+from db.api_keys import create_key, revoke_key
 from db.embedded import EmbeddedPostgres
 from db.engines import resolve_target
 from tests.app.api_fixtures import answering_slowly, parse_sse
@@ -68,3 +70,34 @@ def test_a_run_cut_off_by_the_restart_is_closed_once_the_database_is_back(
             time.sleep(0.2)
     assert run.status_code == 200, run.text
     assert run.json()["status"] in ("failed", "interrupted")  # closed, not left `running`
+
+
+def test_a_key_revoked_after_a_restart_still_stops_at_once(own_server: EmbeddedPostgres) -> None:
+    # Verified keys are remembered only while revocations are heard: the listener reconnects
+    # after the restart (and remembers nothing until then), so a revocation counts at once.
+    server, home = own_server, own_server.home
+    settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
+    target = resolve_target(settings)
+    with serve(create_app(settings, target)) as base:
+        engine = create_engine(target.service_url, pool_pre_ping=True)  # the test's own, across the restart
+        key = create_key(engine, "alice", "viewer")[1]
+        headers = {"Authorization": f"Bearer {key}"}
+        assert httpx.get(f"{base}/v1/sessions", headers=headers).status_code == 200
+        server.stop()
+        server.ensure_started()
+        assert _status_within(f"{base}/v1/sessions", headers, 200, 10)
+        time.sleep(1.5)  # the listener is back (it retries every second): the key is remembered
+        assert httpx.get(f"{base}/v1/sessions", headers=headers).status_code == 200
+        assert revoke_key(engine, key)
+        refused = _status_within(f"{base}/v1/sessions", headers, 401, 1)
+        engine.dispose()
+    assert refused
+
+
+def _status_within(url: str, headers: dict[str, str], status: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(url, headers=headers, timeout=5).status_code != status:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from core.settings import Settings
+from db.embed_batching import BatchingEmbedder
 from db.embeddings import (
     EmbedderError,
     LocalEmbedder,
@@ -64,7 +68,8 @@ def test_openai_embedder_asks_for_the_configured_dimensions() -> None:
         embedder = make_embedder(settings)
         vectors = embedder.embed(["a", "b", "a"])
         body = server.requests[-1].body
-    assert isinstance(embedder, OpenAIEmbedder) and embedder.name == "openai:text-embedding-3-small"
+    assert isinstance(embedder, BatchingEmbedder) and isinstance(embedder.inner, OpenAIEmbedder)
+    assert embedder.name == "openai:text-embedding-3-small"
     assert body["model"] == "text-embedding-3-small" and body["dimensions"] == 64
     assert vectors.shape == (3, 64) and np.allclose(vectors[0], vectors[2])
 
@@ -72,3 +77,63 @@ def test_openai_embedder_asks_for_the_configured_dimensions() -> None:
 def test_openai_embedder_without_key_or_server_is_a_settings_error() -> None:
     with pytest.raises(EmbedderError, match="OPENAI_API_KEY"):
         make_embedder(Settings(_env_file=None, embedder="openai", openai_api_key=None))  # type: ignore[call-arg]
+
+
+class FirstCallWaits:
+    """The local model, but its first call waits for `gate`: the other callers queue meanwhile."""
+
+    def __init__(self, gate: threading.Event, fail: bool = False) -> None:
+        self.inner, self.gate, self.fail = local_embedder(), gate, fail
+        self.name, self.dimension = self.inner.name, self.inner.dimension
+        self.calls: list[int] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not self.calls:
+            self.gate.wait(10)
+        self.calls.append(len(texts))
+        if self.fail:
+            raise EmbedderError("the model is gone")
+        return self.inner.embed(texts)
+
+
+def concurrently(
+    embedder: BatchingEmbedder, gate: threading.Event, requests: list[list[str]]
+) -> list[object]:
+    """Each request from its own thread at once; the results (vectors or the exception) in order."""
+
+    def call(texts: list[str]) -> object:
+        try:
+            return embedder.embed(texts)
+        except EmbedderError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        futures = [pool.submit(call, texts) for texts in requests]
+        threading.Timer(0.3, gate.set).start()  # by then every other caller has queued
+        return [f.result(timeout=30) for f in futures]
+
+
+def test_concurrent_callers_share_model_calls_and_each_gets_its_own_vectors() -> None:
+    gate = threading.Event()
+    inner = FirstCallWaits(gate)
+    embedder = BatchingEmbedder(inner, max_texts=64)
+    requests = [
+        [f"how did revenue move in month {i}?"] + ([f"and churn in {i}?"] if i % 3 == 0 else [])
+        for i in range(20)
+    ]
+    results = concurrently(embedder, gate, requests)
+    assert len(inner.calls) <= 3  # merged: the first call alone, then (nearly) all the rest together
+    for texts, vectors in zip(requests, results, strict=True):
+        assert np.allclose(vectors, local_embedder().embed(texts), atol=1e-4), texts
+
+
+def test_a_failed_model_call_fails_every_caller_merged_into_it() -> None:
+    gate = threading.Event()
+    embedder = BatchingEmbedder(FirstCallWaits(gate, fail=True))
+    results = concurrently(embedder, gate, [[f"question {i}"] for i in range(6)])
+    assert all(isinstance(r, EmbedderError) and "the model is gone" in str(r) for r in results)
+
+
+def test_the_server_embedder_merges_concurrent_calls() -> None:
+    embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert isinstance(embedder, BatchingEmbedder) and embedder.name == local_embedder().name

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from db.embed_batching import BatchingEmbedder
 from db.embeddings import LocalEmbedder
 from db.knowledge.documents import DocumentConflict, save_query, save_view_note
 from db.knowledge.loader import load_knowledge
@@ -71,3 +73,19 @@ def test_search_command_prints_kind_name_score_snippet(loaded: Engine) -> None:
     assert '"kind": "business"' in result.output and '"snippet"' in result.output
     plain = CliRunner().invoke(cli, ["knowledge", "search", "current mrr", "--kind", "query"])
     assert plain.exit_code == 0 and "query    current_mrr" in plain.output
+
+
+def test_concurrent_searches_find_what_they_find_one_by_one(loaded: Engine, embedder: LocalEmbedder) -> None:
+    questions = [
+        "current MRR of paying subscriptions",
+        "which company is which client",
+        "usage sampled",
+        "annual billing discount",
+        "tickets without satisfaction score",
+        "customers who churned in January",
+    ] * 2
+    alone = [[(h.kind, h.name) for h in search(loaded, embedder, q, limit=5)] for q in questions]
+    merging = BatchingEmbedder(embedder)
+    with ThreadPoolExecutor(len(questions)) as pool:
+        hits = list(pool.map(lambda q: search(loaded, merging, q, limit=5), questions))
+    assert [[(h.kind, h.name) for h in found] for found in hits] == alone

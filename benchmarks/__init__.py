@@ -1,0 +1,1 @@
+"""Scripts that print performance figures; run each as `python benchmarks/<name>.py`."""
