@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import openai
 from fastapi import FastAPI
@@ -45,7 +46,7 @@ from core.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
 from db.cancels import CancelListener
 from db.embeddings import Embedder, make_embedder
-from db.engines import DatabaseTarget, Engines, conninfo, resolve_target
+from db.engines import DatabaseTarget, Engines, resolve_target, service_conninfo
 from db.knowledge.coverage import refresh_if_stale
 from db.knowledge.vectors import check_embedder
 from db.store import Store
@@ -103,7 +104,7 @@ def create_app(
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.runner = runner = Runner(app.state.deps)
             # Another replica's cancel of a run this one drives stops it at once, not at a heartbeat.
-            app.state.cancels = cancels = CancelListener(conninfo(resolved.service_url), runner.cancel)
+            app.state.cancels = cancels = CancelListener(partial(service_conninfo, resolved), runner.cancel)
             app.state.scheduler = build_scheduler(settings, engines, store, runner=runner)
             app.state.slack = build_slack(settings, runner)
             # A process that died mid-run left its runs "running": close them now, then keep looking.

@@ -4,7 +4,8 @@
 with its id (PostgreSQL delivers it at commit, to every listening session). Each process runs one
 `CancelListener` on its own connection and hands each id to its runner, which stops the run if
 it drives it and ignores it otherwise. A listener that loses its connection (the database
-restarted) connects again; meanwhile the run's heartbeat still notices the stored request.
+restarted) connects again, to the port the server listens on now; meanwhile the run's heartbeat
+still notices the stored request.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def notify_cancel(conn: Connection, run_id: str) -> None:
 class CancelListener:
     """Calls `on_cancel(run_id)` for every cancel request made on any replica."""
 
-    def __init__(self, conninfo: str, on_cancel: Callable[[str], object], retry_s: float = RETRY_S) -> None:
+    def __init__(
+        self, conninfo: Callable[[], str], on_cancel: Callable[[str], object], retry_s: float = RETRY_S
+    ) -> None:
         self.conninfo, self.on_cancel, self.retry_s = conninfo, on_cancel, retry_s
         self.listening = asyncio.Event()  # set while LISTEN is in place (tests wait for it)
         self._task: asyncio.Task[None] | None = None
@@ -54,7 +57,7 @@ class CancelListener:
             await asyncio.sleep(self.retry_s)
 
     async def _listen(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(self.conninfo(), autocommit=True) as conn:
             await conn.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
             async for note in conn.notifies():

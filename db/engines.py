@@ -188,6 +188,15 @@ class Engines:
             engine.dispose()
 
 
+def service_conninfo(target: DatabaseTarget) -> str:
+    """A libpq string for the service role, to the port the embedded server listens on now (for a
+    connection made outside the pools, e.g. one that LISTENs)."""
+    url = target.service_url
+    same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
+    port = target.embedded.status().port if target.embedded is not None and same_server else None
+    return conninfo(url.set(port=port) if port is not None else url)
+
+
 def follow_port(engine: Engine, server: EmbeddedPostgres) -> None:
     """Each new connection goes to the port the embedded server listens on now.
 

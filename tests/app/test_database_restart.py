@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy import create_engine
@@ -29,10 +30,18 @@ def _seconds_until_ok(base: str, timeout_s: float = 10) -> float:
     raise AssertionError(f"still {health.status_code} / {sessions.status_code} after {timeout_s} s")
 
 
+def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not so after {timeout_s} s"
+        time.sleep(0.1)
+
+
 def test_the_api_recovers_when_the_embedded_database_restarts(own_server: EmbeddedPostgres) -> None:
     server, home = own_server, own_server.home
     settings = test_settings(home, openai_base_url="http://127.0.0.1:9/v1")  # never reached
-    with serve(create_app(settings, resolve_target(settings))) as base:
+    app = create_app(settings, resolve_target(settings))
+    with serve(app) as base:
         assert httpx.get(f"{base}/health").status_code == 200
         first = server.status().port
         server.stop()
@@ -47,6 +56,7 @@ def test_the_api_recovers_when_the_embedded_database_restarts(own_server: Embedd
             moved = server.ensure_started().port
             assert moved != first
             _seconds_until_ok(base)  # the pools follow the server to its new port
+            _until(lambda: app.state.cancels.listening.is_set())  # and so does the cancel listener
 
 
 def test_a_run_cut_off_by_the_restart_is_closed_once_the_database_is_back(
