@@ -17,10 +17,11 @@ from typing import Any
 import jwt
 from sqlalchemy import Engine
 
-from app.key_cache import KeyCache, RevocationListener
+from app.key_cache import KeyCache
 from core.errors import Unauthorized
 from core.settings import Settings
-from db.api_keys import ApiKey, any_keys, digest, find_key
+from db.api_keys import REVOKED_CHANNEL, ApiKey, any_keys, digest, find_key
+from db.notifications import Listener
 
 DEV_USER = "local"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -111,21 +112,19 @@ class JwtVerifier:
 
 class Authenticator:
     """Turns an Authorization header into a Principal (or raises Unauthorized). API keys verified
-    in the database are remembered (app/key_cache.py) while `start()`ed: revocations still count
-    at once."""
+    in the database are remembered (app/key_cache.py) while a listener hears revocations
+    (`hear`): a revoked key still stops at once."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.engine = engine
         self.jwt = JwtVerifier(settings) if jwt_configured(settings) else None
         self._required = self.jwt is not None
         self.keys = KeyCache()
-        self._listener = RevocationListener(engine, self.keys)
 
-    def start(self) -> None:
-        self._listener.start()
-
-    def close(self) -> None:
-        self._listener.close()
+    def hear(self, listener: Listener) -> None:
+        """Remember verified keys only while `listener` hears revocations; forget one when it does."""
+        listener.on(REVOKED_CHANNEL, self.keys.revoked)
+        listener.on_state(self.keys.listening)
 
     async def required(self) -> bool:
         # Keys are never deleted, so once auth is on it stays on: no need to ask again.

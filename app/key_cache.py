@@ -2,9 +2,9 @@
 (and a committed `last_used_at` write) just to say who is calling.
 
 A revoked key must still stop working at once: `revoke_key` announces the revocation (NOTIFY) and
-a thread here listens (db.api_keys.listen_for_revocations), so every process forgets that key
-within milliseconds of the commit. Keys are only remembered while that listener is connected, so a missed announcement
-cannot keep a revoked key alive; and never longer than KEY_CACHE_S, so `last_used_at` (written
+the process's listener (db/notifications.py) hands it to `revoked`, so every process forgets that
+key within milliseconds of the commit. Keys are only remembered while that listener hears (it calls
+`listening(True/False)`), so a missed announcement cannot keep a revoked key alive; and never longer than KEY_CACHE_S, so `last_used_at` (written
 when a key is checked against the database) is at most that old.
 """
 
@@ -13,9 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import Engine
-
-from db.api_keys import ApiKey, listen_for_revocations
+from db.api_keys import ApiKey
 
 KEY_CACHE_S = 60.0
 
@@ -59,23 +57,3 @@ class KeyCache:
             self._generation += 1
             self._listening = on
             self._keys.clear()
-
-
-class RevocationListener:
-    """The thread that keeps a KeyCache honest; `start()` in the lifespan, `close()` at shutdown."""
-
-    def __init__(self, engine: Engine, cache: KeyCache) -> None:
-        self.engine, self.cache = engine, cache
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="dash-key-revocations", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
-
-    def _run(self) -> None:
-        listen_for_revocations(self.engine, self._stop, self.cache.revoked, self.cache.listening)

@@ -44,11 +44,11 @@ from app.slack.review import review_notifier
 from app.sweeper import Sweeper
 from core.settings import Settings, get_settings
 from db.bootstrap import RoleLimits, bootstrap
-from db.cancels import CancelListener
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target, service_conninfo
 from db.knowledge.coverage import refresh_if_stale
 from db.knowledge.vectors import check_embedder
+from db.notifications import CANCEL_CHANNEL, Listener
 from db.store import Store
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,11 @@ def create_app(
             notify = review_notifier(settings, engines.service)
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.runner = runner = Runner(app.state.deps)
-            # Another replica's cancel of a run this one drives stops it at once, not at a heartbeat.
-            app.state.cancels = cancels = CancelListener(partial(service_conninfo, resolved), runner.cancel)
+            # Another process's cancel of a run this one drives stops it at once, not at a heartbeat;
+            # a key revoked anywhere stops working here at once.
+            app.state.listener = listener = Listener(partial(service_conninfo, resolved))
+            listener.on(CANCEL_CHANNEL, runner.cancel)
+            authenticator.hear(listener)
             app.state.scheduler = build_scheduler(settings, engines, store, runner=runner)
             app.state.slack = build_slack(settings, runner)
             # A process that died mid-run left its runs "running": close them now, then keep looking.
@@ -114,10 +117,9 @@ def create_app(
             if settings.scheduler_enabled:
                 await app.state.scheduler.start()
             sweeper.start()
-            cancels.start()
-            authenticator.start()
+            listener.start()
             yield
-            await cancels.close()
+            await listener.close()
             await sweeper.close()
             await app.state.scheduler.stop()
             if app.state.slack is not None:
@@ -126,8 +128,6 @@ def create_app(
             if app.state.deps.client is not None:
                 await app.state.deps.client.close()
         finally:
-            if (started := getattr(app.state, "authenticator", None)) is not None:
-                started.close()
             engines.dispose()
 
     app = FastAPI(

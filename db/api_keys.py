@@ -14,8 +14,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,38 +105,3 @@ def any_keys(engine: Engine) -> bool:
     """True once any key was ever created: from then on every request must authenticate."""
     with engine.connect() as conn:
         return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM ai.api_keys)")).scalar())
-
-
-def listen_for_revocations(
-    engine: Engine, stop: threading.Event, heard: Callable[[str], None], listening: Callable[[bool], None]
-) -> None:
-    """Until `stop` is set: call `heard(key_id)` for every revocation announced, and `listening(on)`
-    whenever this starts or stops hearing them (connection lost: retried every second). Blocks:
-    run it in a thread of its own."""
-    while not stop.is_set():
-        try:
-            _listen(engine, stop, heard, listening)
-        except Exception as exc:  # the database went away: the caller stops trusting what it kept
-            log.debug("not hearing key revocations: %s", exc)
-        finally:
-            listening(False)
-        stop.wait(1.0)
-
-
-def _listen(
-    engine: Engine, stop: threading.Event, heard: Callable[[str], None], listening: Callable[[bool], None]
-) -> None:
-    raw = engine.raw_connection()
-    conn = raw.driver_connection  # psycopg's own connection (read before detaching)
-    raw.detach()  # held for as long as we listen: not the pool's to hand out
-    try:
-        assert conn is not None
-        conn.rollback()  # the pool's ping may have opened a transaction
-        conn.autocommit = True
-        conn.execute(f"LISTEN {REVOKED_CHANNEL}")
-        listening(True)
-        while not stop.is_set():
-            for note in conn.notifies(timeout=0.5):  # then look at `stop` again
-                heard(note.payload)
-    finally:
-        raw.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 
-from db.cancels import notify_cancel
+from db.notifications import notify_cancel
 from db.store.events import NewEvent, append_all
 from db.store.limits import NO_LIMITS, RunLimits, check_limits
 from db.store.owner import this_process
@@ -140,7 +140,7 @@ class RunStore:
             return list(conn.execute(query).scalars())
 
     def request_cancel(self, user_id: str, run_id: str) -> RunRecord | None:
-        """Ask the process running the run to stop: told at once when it listens (db/cancels.py),
+        """Ask the process running the run to stop: told at once when it listens (db/notifications.py),
         else it notices at its next heartbeat.
 
         None when the run is not the user's; an already finished run is returned unchanged.

@@ -56,7 +56,7 @@ def test_the_api_recovers_when_the_embedded_database_restarts(own_server: Embedd
             moved = server.ensure_started().port
             assert moved != first
             _seconds_until_ok(base)  # the pools follow the server to its new port
-            _until(lambda: app.state.cancels.listening.is_set())  # and so does the cancel listener
+            _until(lambda: app.state.listener.listening.is_set())  # and so does the listener
 
 
 def test_a_run_cut_off_by_the_restart_is_closed_once_the_database_is_back(

@@ -58,7 +58,7 @@ def test_a_cancel_on_another_replica_stops_the_run_within_a_second(
 ) -> None:
     model.script(SLOW)
     driving, other = start_api(), start_api()  # two replicas of one service, one database
-    poll(lambda: driving.app.state.cancels.listening.is_set())
+    poll(lambda: driving.app.state.listener.listening.is_set())
     key = driving.key("alice")
     with (
         driving.client(key) as http,
