@@ -20,14 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +50,7 @@ from db.embeddings import local_embedder  # noqa: E402
 from db.engines import Engines, resolve_target  # noqa: E402
 from db.knowledge.loader import load_knowledge  # noqa: E402
 from db.store.similar_questions import times_asked  # noqa: E402
+from tests.statements import statements  # noqa: E402
 
 QUESTION = "What is our MRR by plan?"
 WEEK = timedelta(days=7)
@@ -91,20 +90,6 @@ FORMER_HISTORY = text(
 
 def machine() -> str:
     return f"cpus={os.cpu_count()} python={platform.python_version()} platform={platform.platform()}"
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
@@ -189,7 +174,7 @@ def measure(sources: Sources, args: argparse.Namespace) -> None:
             one_question(sources, cached)
             samples[cached].append((time.perf_counter() - started) * 1000)
     for label, cached in ways.items():
-        with counted(sources.service) as seen:
+        with statements(sources.service) as seen:
             one_question(sources, cached)
         ms = statistics.median(samples[cached])
         print(f"context of one question, {label}: {len(seen)} statements, {ms:.1f} ms (median)")

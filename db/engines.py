@@ -174,9 +174,8 @@ class Engines:
         def make(url: URL, size: int) -> Engine:
             engine = create_engine(url, pool_size=size, max_overflow=size)
             ping_when_in_doubt(engine)  # pre-ping, but only when the socket says so
-            same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
-            if target.embedded is not None and same_server:  # not an ANALYST_DATABASE_URL replica
-                follow_port(engine, target.embedded)
+            if (server := embedded_server_of(target, url)) is not None:
+                follow_port(engine, server)
             return engine
 
         self.service = make(target.service_url, pool_size)
@@ -192,9 +191,15 @@ def service_conninfo(target: DatabaseTarget) -> str:
     """A libpq string for the service role, to the port the embedded server listens on now (for a
     connection made outside the pools, e.g. one that LISTENs)."""
     url = target.service_url
-    same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
-    port = target.embedded.status().port if target.embedded is not None and same_server else None
+    server = embedded_server_of(target, url)
+    port = server.status().port if server is not None else None
     return conninfo(url.set(port=port) if port is not None else url)
+
+
+def embedded_server_of(target: DatabaseTarget, url: URL) -> EmbeddedPostgres | None:
+    """The embedded server `url` points at, if any (not an ANALYST_DATABASE_URL replica elsewhere)."""
+    same_server = (url.host, url.port) == (target.admin_url.host, target.admin_url.port)
+    return target.embedded if same_server else None
 
 
 def follow_port(engine: Engine, server: EmbeddedPostgres) -> None:

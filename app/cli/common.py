@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from core.settings import Settings
     from db.engines import DatabaseTarget
+
+T = TypeVar("T")
 
 
 def cli_user() -> str:
@@ -73,6 +75,15 @@ def ready_target(s: Settings) -> DatabaseTarget:
             typer.echo(note, err=True)
     bootstrap(target, RoleLimits.from_settings(s))
     return target
+
+
+def on_service(action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`action(engine, *args, **kwargs)` on a service-role engine made for it and disposed after."""
+    engine = service_engine()
+    try:
+        return action(engine, *args, **kwargs)
+    finally:
+        engine.dispose()
 
 
 def service_engine() -> Engine:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import fail, service_engine, settings
+from app.cli.common import fail, on_service, settings
 
 if TYPE_CHECKING:
     from db.knowledge.learnings import Learning
@@ -28,9 +28,7 @@ def list_(
     """Newest first: id, namespace, uses, title."""
     from db.knowledge.learnings import list_learnings
 
-    engine = service_engine()
-    items = list_learnings(engine, user_id=user, limit=limit)
-    engine.dispose()
+    items = on_service(list_learnings, user_id=user, limit=limit)
     for item in items:
         flag = "  [flagged]" if item.flag else ""
         typer.echo(
@@ -45,9 +43,7 @@ def show(learning_id: IdArgument) -> None:
     """Every field of one learning, including who created it and when it was last used."""
     from db.knowledge.learnings import get_learning
 
-    engine = service_engine()
-    item = get_learning(engine, learning_id)
-    engine.dispose()
+    item = on_service(get_learning, learning_id)
     if item is None:
         fail(f"no learning with id {learning_id}")
         return
@@ -64,9 +60,7 @@ def delete(
         typer.confirm(f"Delete learning {learning_id}?", abort=True)
     from db.knowledge.learnings import delete_learning
 
-    engine = service_engine()
-    deleted = delete_learning(engine, learning_id)
-    engine.dispose()
+    deleted = on_service(delete_learning, learning_id)
     if not deleted:
         fail(f"no learning with id {learning_id}")
     typer.echo(f"deleted learning {learning_id}")
@@ -77,9 +71,7 @@ def restore(learning_id: IdArgument) -> None:
     """Undo curation: an archived or merged learning is live again; a contradiction flag is cleared."""
     from db.knowledge.curation import restore_learning
 
-    engine = service_engine()
-    item = restore_learning(engine, learning_id)
-    engine.dispose()
+    item = on_service(restore_learning, learning_id)
     if item is None:
         fail(f"learning {learning_id} does not exist or was not archived, merged or flagged")
         return
@@ -95,9 +87,7 @@ def curate_now(
     """Run the nightly curation now and print its report (each line undone by `dash learnings restore`)."""
     from db.knowledge.curation import curate, describe_action
 
-    engine = service_engine()
-    report = curate(engine, archive_after_days=days or settings().learning_archive_after_days)
-    engine.dispose()
+    report = on_service(curate, archive_after_days=days or settings().learning_archive_after_days)
     typer.echo(f"report {report.id}: {report.summary()}")
     for action in report.actions:
         typer.echo(describe_action(action))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import fail, service_engine
+from app.cli.common import fail, on_service
 
 if TYPE_CHECKING:
     pass
@@ -25,9 +25,7 @@ def list_(user: UserOption) -> None:
     """Newest first: id, uses, source, fact."""
     from db.knowledge.memory import list_memory
 
-    engine = service_engine()
-    items = list_memory(engine, user)
-    engine.dispose()
+    items = on_service(list_memory, user)
     for m in items:
         typer.echo(f"{m.id:>6}  used {m.use_count:>3}x  {m.source:<7} {m.fact}")
     if not items:
@@ -39,14 +37,11 @@ def add(user: UserOption, fact: Annotated[str, typer.Argument(help='e.g. "amount
     """Remember a fact or preference for this user (shown in their context only)."""
     from db.knowledge.memory import remember
 
-    engine = service_engine()
     try:
-        saved = remember(engine, user, fact, source="command")
+        saved = on_service(remember, user, fact, source="command")
     except ValueError as exc:
         fail(str(exc))
         return
-    finally:
-        engine.dispose()
     typer.echo(f"remembered #{saved.id} for {user}: {saved.fact}")
 
 
@@ -57,9 +52,7 @@ def delete(
     """Forget one of this user's facts."""
     from db.knowledge.memory import forget
 
-    engine = service_engine()
-    deleted = forget(engine, user, memory_id)
-    engine.dispose()
+    deleted = on_service(forget, user, memory_id)
     if not deleted:
         fail(f"{user} has no memory #{memory_id}")
     typer.echo(f"forgot memory {memory_id} of {user}")

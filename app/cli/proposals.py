@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.common import cli_user, fail, service_engine
+from app.cli.common import cli_user, fail, on_service
 
 if TYPE_CHECKING:
     from db.knowledge.proposals import Proposal
@@ -33,9 +33,7 @@ def list_(
 
     if status not in ("proposed", "approved", "rejected", "all"):
         fail(f"unknown status {status!r}: use proposed, approved, rejected or all")
-    engine = service_engine()
-    items = list_proposals(engine, status=None if status == "all" else status, limit=limit)
-    engine.dispose()
+    items = on_service(list_proposals, status=None if status == "all" else status, limit=limit)
     for p in items:
         typer.echo(f"{p.id:>6}  {p.item_kind:<8} {p.status:<8} by {p.created_by_user or '-':<12} {p.title}")
     if not items:
@@ -47,9 +45,7 @@ def show(proposal_id: IdArgument) -> None:
     """Every field of one proposal: the text, the SQL, who proposed it from which run, who decided."""
     from db.knowledge.proposals import get_proposal
 
-    engine = service_engine()
-    item = get_proposal(engine, proposal_id)
-    engine.dispose()
+    item = on_service(get_proposal, proposal_id)
     if item is None:
         fail(f"no proposal with id {proposal_id}")
         return
@@ -71,9 +67,7 @@ def reject(proposal_id: IdArgument, note: NoteOption = "") -> None:
 def _decide(proposal_id: int, decision: str, note: str) -> None:
     from db.knowledge.proposals import decide
 
-    engine = service_engine()
-    item = decide(engine, proposal_id, decision, reviewer=cli_user(), note=note)
-    engine.dispose()
+    item = on_service(decide, proposal_id, decision, reviewer=cli_user(), note=note)
     if item is None:
         fail(f"no proposal with id {proposal_id}")
         return

@@ -7,12 +7,7 @@ Statements are observed with a SQLAlchemy event listener on the service engine (
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, event
 
 from agents.context import ANALYST_STEPS, Request, Sources, assemble, learnings, retrieved_knowledge
 from agents.leader import leader_context
@@ -25,6 +20,7 @@ from db.knowledge.learnings import CreatedBy, save_learning
 from db.knowledge.loader import load_knowledge
 from db.knowledge.proposals import approve_proposal, propose_query
 from tests.agents import harness
+from tests.statements import statements
 
 agents_template, team_db, make_deps, deps = (
     harness.agents_template,
@@ -37,21 +33,6 @@ GOTCHA = (
     '"common_gotchas": [{"issue": "MRR is quoted in kEUR", "tables_affected": [], "solution": "Divide."},'
 )
 SHARED_READS = ("FROM ai.documents WHERE kind = ANY", "FROM ai.company_profile", "FROM ai.data_coverage")
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every statement sent on `engine` while the block runs."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def shared_reads(seen: list[str]) -> list[str]:
