@@ -7,6 +7,7 @@ SQLAlchemy engine per role; it is built in the app lifespan (or a CLI command) a
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from core.settings import Settings
+from db.aio import close_async_pool
 from db.embedded import DATABASE, EmbeddedPostgres
 from db.pool_ping import ping_when_in_doubt
 
@@ -185,6 +187,7 @@ class Engines:
     def dispose(self) -> None:
         for engine in (self.service, self.analyst, self.engineer):
             engine.dispose()
+            close_async_pool(engine)
 
 
 def service_conninfo(target: DatabaseTarget) -> str:
@@ -210,11 +213,22 @@ def follow_port(engine: Engine, server: EmbeddedPostgres) -> None:
     either without restarting Dash.
     """
 
+    _servers[engine] = server
+
     @event.listens_for(engine, "do_connect")
     def _current_port(dialect: object, record: object, cargs: object, cparams: dict[str, object]) -> None:
         port = server.status().port
         if port is not None:
             cparams["port"] = port
+
+
+_servers: weakref.WeakKeyDictionary[Engine, EmbeddedPostgres] = weakref.WeakKeyDictionary()
+
+
+def current_port(engine: Engine) -> int | None:
+    """The port `engine`'s embedded server listens on now (None: not an embedded server, or down)."""
+    server = _servers.get(engine)
+    return server.status().port if server is not None else None
 
 
 def database_unreachable(exc: BaseException) -> bool:
