@@ -11,8 +11,9 @@ meanwhile in one transaction, so `emit` never waits on the database (if a backgr
 fails, the next `emit` raises that error, so the run stops rather than go on unrecorded); the
 final event waits until everything before it is stored; the run always ends completed, failed
 or cancelled — an exception in the body fails it with the message, cancellation cancels it, and
-a body that ends without a final event fails it. Database calls run in a thread and each is one
-short transaction, so neither the event loop nor a connection waits on the model.
+a body that ends without a final event fails it. Each database call is one statement
+(db/store/run_writes.py) on the asyncio pool (db/aio.py): no thread, no transaction held while
+the model thinks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -34,8 +35,10 @@ from agents.run_events import (
     RunStarted,
     StoredEvent,
 )
+from db import aio
 from db.engines import database_unreachable
-from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition
+from db.store import NO_LIMITS, RunLimits, RunNotFound, RunRecord, Store, Transition, run_writes
+from db.store.run_writes import Ending, Opening
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,18 +110,12 @@ class RunRecorder:
 
     async def __aenter__(self) -> RunRecorder:
         title = self.question.strip()[:80] or None
-        run, started_id = await asyncio.to_thread(
-            self.store.open_run_announced,
-            self.user_id,
-            self._session_id,
-            self.question,
-            _announce,  # stored with the run: its followers begin here
-            title=title,
-            limits=self._limits,
-        )
+        opening = Opening(self.user_id, self._session_id, self.question, title, limits=self._limits)
+        # The first event is stored with the run: its followers begin here.
+        run, (started_id,) = await self._db(run_writes.open_run, opening, _announce)
         self.run, self._started, self._task = run, time.monotonic(), asyncio.current_task()
-        assert started_id is not None
-        self._notify(started_id, RunStarted(run.id, run.session_id), _announce(run)[1])
+        started = RunStarted(run.id, run.session_id)
+        self._notify(started_id, started, started.to_payload())
         self._spawn(self._heartbeat())
         self._spawn(self._writer())
         return self
@@ -168,7 +165,7 @@ class RunRecorder:
         """Whether a cancellation from elsewhere in this process (the REST cancel, a session
         deleted) was asked for by the user: then the run is "cancelled on request"."""
         try:
-            return await asyncio.shield(asyncio.to_thread(self.store.heartbeat, self.run_id))
+            return await asyncio.shield(self._db(run_writes.heartbeat, self.run_id))
         except Exception:  # the database is away: say only that the task stopped
             return False
 
@@ -221,7 +218,7 @@ class RunRecorder:
 
     async def _write(self, events: list[RunEvent]) -> None:
         rows = [(event.type, event.to_payload()) for event in events]
-        write = asyncio.ensure_future(asyncio.to_thread(self.store.append_events, self.run_id, rows))
+        write = asyncio.ensure_future(self._db(run_writes.append_events, self.run_id, rows))
         # Told from the write itself: a cancellation of ours while it runs must not lose them.
         write.add_done_callback(lambda done: self._stored(done, events, rows))
         await _settled(write)
@@ -234,18 +231,19 @@ class RunRecorder:
 
     async def _finish_locked(self, event: RunEvent) -> None:
         """Store what is pending and the final event with the run's new status, in one
-        transaction; kept pending if that fails (the database is away: it is tried again)."""
+        statement; kept pending if that fails (the database is away: it is tried again)."""
         before = [_joined(e) for e in self._pending]
         rows = [(e.type, e.to_payload()) for e in before]
         final = (event.type, event.to_payload())
-        ending = asyncio.ensure_future(asyncio.to_thread(self._transition, event, final, rows))
+        end = self._ending(event, final, rows)
+        ending = asyncio.ensure_future(self._db(run_writes.finish_run, self.run_id, end))
         ending.add_done_callback(lambda done: self._ended(done, [*before, event], [*rows, final]))
         result = await _settled(ending)
         del self._pending[: len(before)]
         self._chunks = 0
         if not result:  # it had already ended elsewhere (cancelled, or recovered as interrupted)
-            run = await asyncio.to_thread(self.store.get_run, self.user_id, self.run_id)
-            self.status = run.status if run else DELETED
+            status = await self._db(run_writes.run_status, self.user_id, self.run_id)
+            self.status = status or DELETED
 
     def _ended(self, ending: asyncio.Future[Transition], events: list[RunEvent], rows: list[Row]) -> None:
         if ending.cancelled() or ending.exception() is not None or not ending.result():
@@ -257,16 +255,19 @@ class RunRecorder:
         if result.event_id is not None:
             self._notify(result.event_id, final, rows[-1][1])
 
-    def _transition(self, event: RunEvent, final: Row, before: list[Row]) -> Transition:
+    def _ending(self, event: RunEvent, final: Row, before: list[Row]) -> Ending:
         if isinstance(event, RunCompleted):
             latency_ms = int((time.monotonic() - self._started) * 1000)
-            return self.store.mark_run_completed(
-                self.run_id, event.answer, event.usage, latency_ms, final_event=final, before=before
-            )
+            return Ending.completed(event.answer, event.usage, latency_ms, final, before)
         if isinstance(event, RunCancelled):
-            return self.store.mark_run_cancelled(self.run_id, final_event=final, before=before)
+            return Ending.cancelled(final, before)
         assert isinstance(event, RunFailed)
-        return self.store.mark_run_failed(self.run_id, event.error, final_event=final, before=before)
+        return Ending.failed(event.error, final, before)
+
+    async def _db(self, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`call(connection, *args)` on a connection of the asyncio pool beside the store."""
+        async with aio.async_pool(self.store.engine).connection() as conn:
+            return await call(conn, *args)
 
     def _notify(self, event_id: int, event: RunEvent, payload: dict[str, Any]) -> None:
         if self._listener is not None:
@@ -276,7 +277,7 @@ class RunRecorder:
         while not self.finished:
             await asyncio.sleep(self._heartbeat_s)
             try:
-                cancel = await asyncio.to_thread(self.store.heartbeat, self.run_id)
+                cancel = await self._db(run_writes.heartbeat, self.run_id)
             except Exception:  # a blip must not kill the run; recovery only acts after minutes
                 log.warning("heartbeat for run %s failed", self.run_id, exc_info=True)
                 continue
@@ -312,9 +313,9 @@ def _end_once_the_database_is_back(recorder: RunRecorder, final: RunEvent) -> No
     task.add_done_callback(_final_retries.discard)
 
 
-def _announce(run: RunRecord) -> tuple[str, dict[str, Any]]:
+def _announce(run_id: str, session_id: str) -> Sequence[Row]:
     """The first event of a run, as stored with it."""
-    return RunStarted.type, RunStarted(run.id, run.session_id).to_payload()
+    return [(RunStarted.type, RunStarted(run_id, session_id).to_payload())]
 
 
 def _joined(pending: RunEvent | list[str]) -> RunEvent:
@@ -323,8 +324,7 @@ def _joined(pending: RunEvent | list[str]) -> RunEvent:
 
 
 async def _settled(future: asyncio.Future[T]) -> T:
-    """Await a blocking store call run in a thread; if we are cancelled meanwhile, let it finish
-    first.
+    """Await a store write; if we are cancelled meanwhile, let it finish first.
 
     The write cannot be stopped once started, so waiting keeps the lock held until it lands and
     the next write (e.g. the final event) cannot overtake it.

@@ -76,7 +76,9 @@ def _write(
     service: Engine, statement: object, params: Mapping[str, object], sub: Submission, consequence: str
 ) -> object:
     try:
-        with service.begin() as conn:
+        # One statement, its own transaction: no BEGIN and COMMIT round trips around it. The row
+        # is still written (committed) before the audited statement runs, and completed after.
+        with service.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             result = conn.execute(statement, params)  # type: ignore[call-overload]
             written = result.scalar() if result.returns_rows else result.rowcount
         if not written:

@@ -6,64 +6,26 @@ client that reconnects with `Last-Event-ID` asks for `events_after(user, run, id
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Engine, select
 
-from db.store.records import EventRecord, RunNotFound, from_row
+from db.store.records import EventRecord, from_row
+from db.store.run_writes import append_write, appended, run_sync
 from db.store.tables import run_events, runs
 
 MAX_REPLAY = 1000
-
-
-# An event to store: (type, payload).
-NewEvent = tuple[str, Mapping[str, Any]]
-
-
-def append(conn: Connection, run_id: str, type_: str, payload: Mapping[str, Any]) -> int:
-    """Append one event inside the caller's transaction; returns its id."""
-    return append_all(conn, run_id, [(type_, payload)])[0]
-
-
-def append_all(conn: Connection, run_id: str, events: Sequence[NewEvent]) -> list[int]:
-    """Append events in order inside the caller's transaction (one UPDATE and one INSERT for
-    all of them); returns their ids, in the same order.
-
-    Bumping `last_seq` row-locks the run until commit, so concurrent writers to one run are
-    serialised and a follower never sees an earlier id appear after a later one. It also
-    counts as a heartbeat.
-    """
-    bump = (
-        update(runs)
-        .where(runs.c.id == run_id)
-        .values(last_seq=runs.c.last_seq + len(events), heartbeat_at=func.now())
-        .returning(runs.c.last_seq)
-    )
-    last = conn.execute(bump).scalar()
-    if last is None:
-        raise RunNotFound(run_id)
-    first = last - len(events) + 1
-    rows = [
-        {"run_id": run_id, "seq": first + i, "type": type_, "payload": dict(payload)}
-        for i, (type_, payload) in enumerate(events)
-    ]
-    insert = run_events.insert().returning(run_events.c.id, sort_by_parameter_order=True)
-    return [int(event_id) for event_id in conn.execute(insert, rows).scalars()]
 
 
 class EventStore:
     engine: Engine
 
     def append_event(self, run_id: str, type_: str, payload: Mapping[str, Any]) -> int:
-        """Store one event of the run in its own short transaction; returns the event id."""
+        """Store one event of the run in its own short transaction; returns the event id.
+        (The recorder stores its batches with `run_writes.append_events`, the same SQL.)"""
         with self.engine.begin() as conn:
-            return append(conn, run_id, type_, payload)
-
-    def append_events(self, run_id: str, events: Sequence[NewEvent]) -> list[int]:
-        """Store events of the run, in order, in one short transaction; returns their ids."""
-        with self.engine.begin() as conn:
-            return append_all(conn, run_id, events)
+            return appended(run_id, run_sync(conn, append_write(run_id, [(type_, payload)])))[0]
 
     def events_after(
         self, user_id: str, run_id: str, after_id: int = 0, limit: int = MAX_REPLAY

@@ -1,20 +1,16 @@
 """Per-user limits on starting runs, counted in PostgreSQL (the state every replica shares).
 
 The count and the new run are one transaction under a per-user advisory lock, so two replicas
-starting runs for the same user at once cannot both slip under the limit.
+starting runs for the same user at once cannot both slip under the limit (the statement that
+counts and opens is `OPEN` in db/store/run_writes.py; `Usage.refusal` says why it refused).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
-
-from sqlalchemy import Connection, func, select
 
 from core.errors import TooManyRequests
-from db.store.records import ACTIVE
-from db.store.tables import runs
 
 WINDOW_S = 60
 LOCK_NAMESPACE = 0x0DA5_0090  # two-key advisory locks: (this, hashtext(user_id))
@@ -57,24 +53,3 @@ class Usage:
                 detail={"limit": "USER_QUESTIONS_PER_MINUTE", "recent": self.recent},
             )
         return None
-
-
-def check_limits(conn: Connection, user_id: str, limits: RunLimits) -> None:
-    """Raise TooManyRequests when `user_id` may not start another run now (inside the caller's
-    transaction, which then holds the user's lock until it commits the new run)."""
-    if not (limits.max_active or limits.per_minute):
-        return
-    conn.execute(select(func.pg_advisory_xact_lock(LOCK_NAMESPACE, func.hashtext(user_id))))
-    refused = usage(conn, user_id).refusal(limits)
-    if refused is not None:
-        raise refused
-
-
-def usage(conn: Connection, user_id: str) -> Usage:
-    window_start = func.now() - timedelta(seconds=WINDOW_S)
-    active = select(func.count()).where(runs.c.user_id == user_id, runs.c.status.in_(ACTIVE))
-    recent = select(
-        func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(runs.c.created_at)), 0)
-    ).where(runs.c.user_id == user_id, runs.c.created_at > window_start)
-    count, age = conn.execute(recent).one()
-    return Usage(int(conn.execute(active).scalar_one()), int(count), float(age))

@@ -8,15 +8,14 @@ had already ended (e.g. cancelled by the user, or marked interrupted by start-up
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, tuple_, update
 
 from db.notifications import notify_cancel
-from db.store.events import NewEvent, append_all
-from db.store.limits import NO_LIMITS, RunLimits, check_limits
+from db.store.limits import NO_LIMITS, RunLimits
 from db.store.owner import this_process
 from db.store.records import (
     ACTIVE,
@@ -28,8 +27,9 @@ from db.store.records import (
     encode_cursor,
     from_row,
 )
-from db.store.sessions import claim_session, touch
-from db.store.tables import messages, runs, sessions
+from db.store.run_writes import Ending, Opening, heartbeat_write, new_ids, run_sync
+from db.store.sessions import touch
+from db.store.tables import runs, sessions
 
 # An event stored in the same transaction as a status change: (type, payload).
 FinalEvent = tuple[str, Mapping[str, Any]]
@@ -58,31 +58,16 @@ class RunStore:
         metadata: dict[str, Any] | None = None,
         limits: RunLimits = NO_LIMITS,
     ) -> RunRecord:
-        """Open a `running` run in the user's session (created when new), in one transaction:
+        """Open a `running` run in the user's session (created when new), with no events yet:
         a refused run (SessionTaken, TooManyRequests, a value PostgreSQL cannot store) leaves
-        no session behind."""
-        return self.open_run_announced(
-            user_id, session_id, question, None, title=title, metadata=metadata, limits=limits
-        )[0]
-
-    def open_run_announced(
-        self,
-        user_id: str,
-        session_id: str | None,
-        question: str,
-        announce: Callable[[RunRecord], NewEvent] | None,
-        *,
-        title: str | None = None,
-        metadata: dict[str, Any] | None = None,
-        limits: RunLimits = NO_LIMITS,
-    ) -> tuple[RunRecord, int | None]:
-        """`open_run`, storing the run's first event (`announce(run)`) in the same transaction:
-        (the run, that event's id; None without `announce`)."""
+        no session behind. (The recorder opens runs with `run_writes.open_run`, the same SQL.)"""
+        opening = Opening(user_id, session_id, question, title, metadata, limits)
+        run_id, sid = new_ids(session_id)
+        lock = opening.lock()
         with self.engine.begin() as conn:
-            check_limits(conn, user_id, limits)
-            session = claim_session(conn, user_id, session_id, title, metadata)
-            run = _insert_run(conn, user_id, session.id, question)
-            return run, append_all(conn, run.id, [announce(run)])[0] if announce else None
+            if lock is not None:
+                run_sync(conn, lock)
+            return opening.opened(run_sync(conn, opening.write(run_id, sid, [])), sid)[0]
 
     def get_run(self, user_id: str, run_id: str) -> RunRecord | None:
         """The run, or None when it does not exist or belongs to someone else."""
@@ -119,17 +104,8 @@ class RunStore:
     def heartbeat(self, run_id: str) -> bool:
         """Record that the run is alive; returns True when it should stop: someone asked to
         cancel it, or it is gone (its session was deleted)."""
-        query = (
-            update(runs)
-            .where(runs.c.id == run_id, runs.c.status.in_(ACTIVE))
-            .values(heartbeat_at=func.now())
-            .returning(runs.c.cancel_requested)
-        )
         with self.engine.begin() as conn:
-            cancel = conn.execute(query).scalar()
-            if cancel is None:  # finished (or interrupted: it may still complete), or deleted
-                return conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is None
-        return bool(cancel)
+            return bool(run_sync(conn, heartbeat_write(run_id))[0][0])
 
     def active_runs(self, user_id: str, session_id: str) -> list[str]:
         """Ids of the user's runs in flight in the session."""
@@ -164,55 +140,26 @@ class RunStore:
         latency_ms: int | None = None,
         *,
         final_event: FinalEvent | None = None,
-        before: Sequence[NewEvent] = (),
     ) -> Transition:
         """Complete the run and add the question and answer to the session history, atomically.
 
-        A run marked interrupted by recovery may still complete: its answer is real. `before`:
-        events to store ahead of `final_event`, in the same transaction (none if nothing changed).
+        A run marked interrupted by recovery may still complete: its answer is real.
         """
-        values = {"answer": answer, "usage": dict(usage or {}), "latency_ms": latency_ms}
-        allowed = (*ACTIVE, "interrupted")
-        with self.engine.begin() as conn:
-            done, ids = _finish(conn, run_id, "completed", values, allowed, (*before, *_one(final_event)))
-            if done is None:
-                return Transition(False)
-            conn.execute(
-                messages.insert(),
-                [
-                    {
-                        "session_id": done.session_id,
-                        "run_id": run_id,
-                        "role": "user",
-                        "content": done.question,
-                    },
-                    {"session_id": done.session_id, "run_id": run_id, "role": "assistant", "content": answer},
-                ],
-            )
-            touch(conn, done.session_id)
-        return _transition(done, ids, final_event)
+        return self._end(run_id, Ending.completed(answer, usage, latency_ms, final_event))
 
     def mark_run_failed(
-        self,
-        run_id: str,
-        error: str,
-        *,
-        final_event: FinalEvent | None = None,
-        before: Sequence[NewEvent] = (),
+        self, run_id: str, error: str, *, final_event: FinalEvent | None = None
     ) -> Transition:
         """End the run as failed with a message a person can read."""
-        events = (*before, *_one(final_event))
-        with self.engine.begin() as conn:
-            done, ids = _finish(conn, run_id, "failed", {"error": error}, ACTIVE, events)
-        return _transition(done, ids, final_event)
+        return self._end(run_id, Ending.failed(error, final_event))
 
-    def mark_run_cancelled(
-        self, run_id: str, *, final_event: FinalEvent | None = None, before: Sequence[NewEvent] = ()
-    ) -> Transition:
+    def mark_run_cancelled(self, run_id: str, *, final_event: FinalEvent | None = None) -> Transition:
         """End the run as cancelled (the user asked, or the caller went away)."""
+        return self._end(run_id, Ending.cancelled(final_event))
+
+    def _end(self, run_id: str, ending: Ending) -> Transition:
         with self.engine.begin() as conn:
-            done, ids = _finish(conn, run_id, "cancelled", {}, ACTIVE, (*before, *_one(final_event)))
-        return _transition(done, ids, final_event)
+            return ending.transition(run_sync(conn, ending.write(run_id)))
 
     def recover_interrupted_runs(self, stale_after_s: float, event_type: str = "run_failed") -> list[str]:
         """Mark as interrupted the active runs nothing drives any more: those whose process on
@@ -230,10 +177,9 @@ class RunStore:
         with self.engine.begin() as conn:
             rows = conn.execute(query.with_for_update(skip_locked=True)).all()
             ids = [r.id for r in rows if r.stale or me.outlived(r.owner_pid, r.owner_instance)]
+            ending = Ending("interrupted", error=INTERRUPTED_ERROR, final=(event_type, payload))
             for run_id in ids:
-                _finish(
-                    conn, run_id, "interrupted", {"error": INTERRUPTED_ERROR}, ACTIVE, [(event_type, payload)]
-                )
+                run_sync(conn, ending.write(run_id))
         return ids
 
 
@@ -253,37 +199,3 @@ def _insert_run(conn: Connection, user_id: str, session_id: str, question: str) 
     row = conn.execute(runs.insert().values(values).returning(*runs.c)).one()
     touch(conn, session_id)
     return from_row(RunRecord, row)
-
-
-def _finish(
-    conn: Connection,
-    run_id: str,
-    status: str,
-    values: Mapping[str, Any],
-    allowed_from: Sequence[str],
-    events: Sequence[NewEvent],
-) -> tuple[Any, list[int]]:
-    """Move the run to `status` if it is in `allowed_from` and store `events` with the change:
-    (updated row or None, the events' ids)."""
-    query = (
-        update(runs)
-        .where(runs.c.id == run_id, runs.c.status.in_(allowed_from))
-        .values(status=status, finished_at=func.now(), **values)
-        .returning(runs.c.session_id, runs.c.question)
-    )
-    row = conn.execute(query).first()
-    if row is None or not events:
-        return row, []
-    return row, append_all(conn, run_id, events)
-
-
-def _one(event: FinalEvent | None) -> tuple[FinalEvent, ...]:
-    return () if event is None else (event,)
-
-
-def _transition(row: Any, ids: list[int], final_event: FinalEvent | None) -> Transition:
-    if row is None:
-        return Transition(False)
-    if final_event is None:
-        return Transition(True, None, tuple(ids))
-    return Transition(True, ids[-1], tuple(ids[:-1]))
