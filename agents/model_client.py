@@ -27,7 +27,10 @@ CHAT_PATH = "/chat/completions"
 
 
 class ModelClient:
-    def __init__(self, base_url: str, *, api_key: str, timeout_s: float) -> None:
+    def __init__(
+        self, base_url: str, *, api_key: str, timeout_s: float, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """`tls` replaces the default verification (e.g. a private CA); None: the system's roots."""
         url = urllib.parse.urlsplit(base_url)
         self.base_url, self.timeout_s = base_url, timeout_s
         # A URL or proxy we cannot use fails each call (naming the setting), not the process's start.
@@ -35,7 +38,7 @@ class ModelClient:
             "" if url.scheme in ("http", "https") and url.hostname else f"not an http(s) URL: {base_url!r}"
         )
         try:
-            self.route, absolute = route_for(url)
+            self.route, absolute = route_for(url, tls)
         except ValueError as exc:
             self.route, absolute, self.invalid = Route("", 0), False, self.invalid or str(exc)
         authority = url.netloc.rsplit("@", 1)[-1]
@@ -138,11 +141,11 @@ async def _read_all(conn: Connection) -> bytes:
     return b"".join(parts)
 
 
-def route_for(url: urllib.parse.SplitResult) -> tuple[Route, bool]:
+def route_for(url: urllib.parse.SplitResult, tls: ssl.SSLContext | None = None) -> tuple[Route, bool]:
     """The route to the server at `url`, and whether requests go in absolute form (an HTTP proxy)."""
     host, secure = url.hostname or "", url.scheme == "https"
     port = url.port or (443 if secure else 80)
-    tls = tls_context() if secure else None
+    tls = (tls or tls_context()) if secure else None
     proxy = _proxy_for(url.scheme, host)
     if proxy is None:
         return Route(host, port, tls, host if secure else None), False

@@ -57,7 +57,7 @@ class Connection(asyncio.Protocol):
     def _begin(self) -> None:
         self.status = 0
         self.headers: dict[str, str] = {}
-        self.headers_done = self.complete = self.got_bytes = False
+        self.headers_done = self.complete = self.got_bytes = self.keep_alive = False
         self._body: list[bytes] = []
         self._error: ModelHTTPError | None = None
         self._waiter: asyncio.Future[None] | None = None
@@ -102,6 +102,7 @@ class Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         assert self._parser is not None
         self.status, self.headers_done = self._parser.get_status_code(), True
+        self.keep_alive = self._parser.should_keep_alive()  # the parser forgets it once the body ends
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -149,8 +150,7 @@ class Connection(asyncio.Protocol):
         return (
             self.alive
             and self.complete
-            and self._parser is not None
-            and self._parser.should_keep_alive()
+            and self.keep_alive
             and self.transport is not None
             and not self.transport.is_closing()
         )
