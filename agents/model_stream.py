@@ -15,6 +15,7 @@ from typing import Any
 from agents.model_errors import ModelStreamError
 
 STREAM_ERROR = "An error occurred during streaming"
+_parse = json.JSONDecoder().decode  # on str: json.loads would sniff the bytes' encoding each time
 
 
 class EventDecoder:
@@ -47,7 +48,7 @@ class EventDecoder:
         if raw.startswith(b"[DONE]"):
             self.done = True
             return
-        parsed = json.loads(raw)
+        parsed = _parse(raw.decode())
         if isinstance(parsed, dict) and parsed.get("error"):
             raise ModelStreamError(_message(parsed.get("error")))
         found.append(parsed)
