@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agents.model import create_model_client
+from agents.loop import LoopFailed, LoopFinished, LoopLimits, ModelCallRetrying, run_loop
+from agents.model import Backoff, create_model_client
 from agents.model_client import CHAT_PATH, ModelClient
 from agents.model_errors import ModelConnectionError, ModelStreamError, ModelTimeout
 from tests.fakes.model_server import FakeModelServer, respond, text
@@ -202,3 +203,47 @@ def test_an_unusable_base_url_fails_the_call_naming_it(model_settings) -> None:
             await answer(client)
 
     asyncio.run(main())
+
+
+def run_against(handler: Any, **kwargs: Any) -> list[Any]:
+    """Every event of one loop run against a hand-written server."""
+
+    async def main() -> list[Any]:
+        async with RawServer(handler) as server:
+            client = ModelClient(f"http://127.0.0.1:{server.port}/v1", api_key="k", timeout_s=5)
+            limits = LoopLimits(backoff=Backoff(base_s=0.01, max_s=0.02))
+            messages = [{"role": "user", "content": "hi"}]
+            events = [
+                e async for e in run_loop(client, model="m", messages=messages, limits=limits, **kwargs)
+            ]
+            await client.close()
+            return events
+
+    return asyncio.run(main())
+
+
+def test_the_loop_retries_an_error_event_and_then_answers() -> None:
+    calls = 0
+
+    async def fails_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal calls
+        while True:
+            await read_request(reader)
+            calls += 1
+            failing = {"error": {"message": "overloaded"}}
+            writer.write(sse(chunk("par"), failing) if calls == 1 else sse(chunk("whole")))
+
+    events = run_against(fails_once)
+    retry = next(e for e in events if isinstance(e, ModelCallRetrying))
+    assert retry.error == "overloaded" and retry.status is None
+    assert isinstance(events[-1], LoopFinished) and events[-1].answer == "whole"
+
+
+def test_a_stream_of_something_other_than_json_objects_fails_the_run_saying_so() -> None:
+    async def sends_a_list(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(sse([1, 2]))
+
+    events = run_against(sends_a_list)
+    assert isinstance(events[-1], LoopFailed)
+    assert "not a JSON object: [1, 2]" in events[-1].error.message
