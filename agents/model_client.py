@@ -24,6 +24,7 @@ from agents.model_http import Connection, Pool, Route
 from agents.model_stream import EventDecoder
 
 CHAT_PATH = "/chat/completions"
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one, not one per call
 
 
 class ModelClient:
@@ -79,8 +80,13 @@ class ModelClient:
             raise ModelHTTPError(f"the model server's answer is not JSON: {data[:80]!r}") from None
 
     async def close(self) -> None:
-        for pool in list(self._pools.values()):
-            pool.close()
+        """Close the idle connections of every loop's pool (each on its own loop's thread)."""
+        current = asyncio.get_running_loop()
+        for loop, pool in list(self._pools.items()):
+            if loop is current:
+                pool.close()
+            elif not loop.is_closed():  # a closed loop's connections died with it
+                loop.call_soon_threadsafe(pool.close)
         self._pools.clear()
 
     def pool(self) -> Pool:
@@ -121,7 +127,7 @@ class ModelClient:
         return pool, conn
 
     def _request(self, path: str, body: dict[str, Any]) -> bytes:
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = _encode(body).encode()
         start = f"POST {self._target}{path} HTTP/1.1\r\n".encode()
         return b"%s%sContent-Length: %d\r\n\r\n%s" % (start, self._head, len(payload), payload)
 
