@@ -101,23 +101,8 @@ class ModelClient:
         """Send the request and wait for the response's headers; an error status raises."""
         if self.invalid:
             raise ModelConnectionError(self.invalid)
-        pool, request = self.pool(), self._request(path, body)
-        conn = await pool.acquire()
-        try:
-            await conn.send(request)
-        except ModelTimeout:
-            conn.close()
-            raise
-        except ModelConnectionError:
-            conn.close()
-            if not conn.reused or conn.got_bytes:
-                raise
-            # The server closed a kept-alive connection as we reused it: once more, on a new one.
-            conn = await pool.acquire(fresh=True)
-            await _send_or_close(conn, request)
-        except BaseException:
-            conn.close()
-            raise
+        pool = self.pool()
+        conn = await _sent(pool, self._request(path, body))
         if conn.status >= 400:
             try:
                 error = ModelStatusError(conn.status, conn.headers, await _read_all(conn))
@@ -130,6 +115,22 @@ class ModelClient:
         payload = _encode(body).encode()
         start = f"POST {self._target}{path} HTTP/1.1\r\n".encode()
         return b"%s%sContent-Length: %d\r\n\r\n%s" % (start, self._head, len(payload), payload)
+
+
+async def _sent(pool: Pool, request: bytes) -> Connection:
+    """A connection that sent `request` and has the response's headers."""
+    conn = await pool.acquire()
+    try:
+        await _send_or_close(conn, request)
+    except ModelTimeout:
+        raise
+    except ModelConnectionError:
+        if not conn.reused or conn.got_bytes:
+            raise
+        # The server closed a kept-alive connection as we reused it: once more, on a new one.
+        conn = await pool.acquire(fresh=True)
+        await _send_or_close(conn, request)
+    return conn
 
 
 async def _send_or_close(conn: Connection, request: bytes) -> None:
