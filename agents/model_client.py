@@ -28,27 +28,15 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # 
 
 
 class ModelClient:
+    """One server's client; `tls` replaces the default verification (e.g. a private CA)."""
+
     def __init__(
         self, base_url: str, *, api_key: str, timeout_s: float, tls: ssl.SSLContext | None = None
     ) -> None:
-        """`tls` replaces the default verification (e.g. a private CA); None: the system's roots."""
         url = urllib.parse.urlsplit(base_url)
         self.base_url, self.timeout_s = base_url, timeout_s
-        # A URL or proxy we cannot use fails each call (naming the setting), not the process's start.
-        self.invalid = (
-            "" if url.scheme in ("http", "https") and url.hostname else f"not an http(s) URL: {base_url!r}"
-        )
-        try:
-            self.route, absolute = route_for(url, tls)
-        except ValueError as exc:
-            self.route, absolute, self.invalid = Route("", 0), False, self.invalid or str(exc)
-        authority = url.netloc.rsplit("@", 1)[-1]
-        self._target = (f"{url.scheme}://{authority}" if absolute else "") + url.path.rstrip("/")
-        proxy_auth = self.route.proxy_auth if absolute else ""
-        self._head = (
-            f"Host: {authority}\r\nAuthorization: Bearer {api_key}\r\n{proxy_auth}"
-            "Content-Type: application/json\r\nAccept: application/json\r\nUser-Agent: dash\r\n"
-        ).encode()
+        self.invalid, self.route, absolute = _checked_route(url, tls)
+        self._target, self._head = _request_head(url, api_key, self.route, absolute)
         self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pool] = weakref.WeakKeyDictionary()
 
     async def stream(self, path: str, body: dict[str, Any]) -> AsyncGenerator[Any, None]:
@@ -146,6 +134,33 @@ async def _read_all(conn: Connection) -> bytes:
     while data := await conn.read():
         parts.append(data)
     return b"".join(parts)
+
+
+def _checked_route(url: urllib.parse.SplitResult, tls: ssl.SSLContext | None) -> tuple[str, Route, bool]:
+    """(what is wrong with the URL or proxy, or "", the route, absolute form?).
+
+    A URL or proxy we cannot use fails each call (naming it), not the process's start.
+    """
+    if url.scheme not in ("http", "https") or not url.hostname:
+        return f"not an http(s) URL: {url.geturl()!r}", Route("", 0), False
+    try:
+        return "", *route_for(url, tls)
+    except ValueError as exc:
+        return str(exc), Route("", 0), False
+
+
+def _request_head(
+    url: urllib.parse.SplitResult, api_key: str, route: Route, absolute: bool
+) -> tuple[str, bytes]:
+    """The request target's prefix and the headers every request sends (the same each time)."""
+    authority = url.netloc.rsplit("@", 1)[-1]
+    target = (f"{url.scheme}://{authority}" if absolute else "") + url.path.rstrip("/")
+    head = (
+        f"Host: {authority}\r\nAuthorization: Bearer {api_key.strip()}\r\n"
+        f"{route.proxy_auth if absolute else ''}"
+        "Content-Type: application/json\r\nAccept: application/json\r\nUser-Agent: dash\r\n"
+    )
+    return target, head.encode()
 
 
 def route_for(url: urllib.parse.SplitResult, tls: ssl.SSLContext | None = None) -> tuple[Route, bool]:

@@ -69,6 +69,9 @@ class Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self.complete:  # bytes nobody asked for (e.g. a 408 before an idle close): never reuse
+            self.alive = False
+            return
         self._last, self.got_bytes = self.loop.time(), True
         if self._parser is None:
             self._body.append(data)
