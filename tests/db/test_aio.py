@@ -63,9 +63,7 @@ def test_a_connection_the_server_closed_is_replaced_before_use(db: DatabaseTarge
     assert first != second
 
 
-def test_a_connection_left_inside_a_transaction_is_not_handed_out_and_a_cancelled_one_is_clean(
-    engines: Engines,
-) -> None:
+def test_a_connection_left_inside_a_transaction_is_not_handed_out_and_a_cancelled_one_is_clean(engines: Engines) -> None:
     async def scenario() -> list[int]:
         pool = async_pool(engines.service)
         pids = [await backend_pid(pool)]
@@ -100,8 +98,6 @@ def test_each_event_loop_has_its_own_connections_and_a_closed_loops_are_closed(e
     pool.close()
     with psycopg.connect(conninfo(engines.target.admin_url), autocommit=True) as admin:
         deadline = time.monotonic() + 10
-        while admin.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE pid IN (%s, %s)", (first, second)
-        ).fetchone():
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid IN (%s, %s)", (first, second)).fetchone():
             assert time.monotonic() < deadline, "a connection of the pool stayed open"
             time.sleep(0.05)
