@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import openai
-
 from agents.model import complete, json_object
+from agents.model_client import ModelClient
 from core.settings import Settings
 
 PROMPT = """A person corrected a data assistant's answer. Write down what the assistant must do \
@@ -92,9 +91,7 @@ def as_said(case: Correcting) -> Correction:
     )
 
 
-async def make_correction(
-    client: openai.AsyncOpenAI, settings: Settings, case: Correcting
-) -> Correction | None:
+async def make_correction(client: ModelClient, settings: Settings, case: Correcting) -> Correction | None:
     """One model call (retried like any other) → the learning, or None for "not a correction"."""
     reply = await complete(client, settings, [{"role": "user", "content": correction_prompt(case)}])
     return parse_correction(reply)

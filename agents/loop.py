@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import openai
-
 from agents.model import Backoff, ModelCallFailed, describe_error, failure, is_retryable, status_of
+from agents.model_client import CHAT_PATH, ModelClient
+from agents.model_errors import ModelHTTPError
 from agents.run_events import (
     ContentDelta,
     ExitReason,
@@ -112,7 +112,7 @@ def initial_messages(instructions: str, question: str, history: Sequence[Message
 
 
 async def run_loop(
-    client: openai.AsyncOpenAI,
+    client: ModelClient,
     *,
     model: str,
     messages: Sequence[Message],
@@ -151,7 +151,7 @@ async def run_loop(
 
 @dataclass
 class _Run:
-    client: openai.AsyncOpenAI
+    client: ModelClient
     model: str
     transcript: list[Message]
     toolset: Toolset
@@ -193,7 +193,7 @@ class _Run:
             try:
                 async for delta in self._stream(assembly):
                     yield delta
-            except openai.OpenAIError as exc:
+            except ModelHTTPError as exc:
                 self._observe("error", started)
                 if not is_retryable(exc) or attempt == self.limits.max_attempts:
                     raise failure(exc, attempts=attempt, model=self.model) from exc
@@ -222,15 +222,9 @@ class _Run:
         )
 
     async def _stream(self, assembly: _Assembly) -> AsyncIterator[ContentDelta]:
-        # The SDK's own request, errors and SSE decoding, but each chunk stays the JSON dict it
-        # arrived as: building SDK models for every chunk was half of Dash's CPU per question.
-        stream = await self.client.post(
-            "/chat/completions",
-            body=self._request(),
-            cast_to=object,
-            stream=True,
-            stream_cls=openai.AsyncStream[object],
-        )
+        # Each chunk stays the JSON dict it arrived as: building SDK models for every chunk was
+        # half of Dash's CPU per question, and the SDK's request path another third (model_http.py).
+        stream = self.client.stream(CHAT_PATH, self._request())
         try:
             async for chunk in stream:
                 if not isinstance(chunk, dict):
@@ -240,7 +234,7 @@ class _Run:
                 if text := assembly.add(chunk):
                     yield ContentDelta(text, turn=self.turn)
         finally:
-            await stream.close()
+            await stream.aclose()  # a response not read to its end closes its connection
 
     def _request(self) -> dict[str, Any]:
         body: dict[str, Any] = {

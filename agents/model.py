@@ -1,8 +1,8 @@
 """The model client and the retry policy around one model call.
 
-The client is built from settings alone (never from the SDK's own environment lookups), with the
-SDK's internal retries switched off: the loop retries itself so every retry is an event a person
-can see and a trace can record.
+The client (agents/model_client.py) is built from settings alone and never retries on its own
+(except a kept-alive connection the server had just closed): the loop retries itself so every
+retry is an event a person can see and a trace can record.
 """
 
 from __future__ import annotations
@@ -16,36 +16,35 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
-import openai
-
-from agents.model_pools import model_http_client
+from agents.model_client import CHAT_PATH, ModelClient
+from agents.model_errors import (
+    ModelConnectionError,
+    ModelHTTPError,
+    ModelStatusError,
+    ModelStreamError,
+    ModelTimeout,
+)
 from core.errors import ModelNotConfigured, UpstreamError
 from core.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
-# Local servers (vLLM, Ollama, LM Studio) ignore the key, but the SDK refuses to start without one.
+# Local servers (vLLM, Ollama, LM Studio) ignore the key; the header is sent all the same.
 KEYLESS_PLACEHOLDER = "not-needed"
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
-def create_model_client(
-    settings: Settings, *, http_client: httpx2.AsyncClient | None = None
-) -> openai.AsyncOpenAI:
-    """An `AsyncOpenAI` for the configured server; raises `ModelNotConfigured` when nothing is set.
+def create_model_client(settings: Settings) -> ModelClient:
+    """A `ModelClient` for the configured server; raises `ModelNotConfigured` when nothing is set.
 
-    `http_client` lets the caller share a connection pool (e.g. one per process, built in the
-    lifespan); the client's timeout is always MODEL_TIMEOUT_S and its own retries are disabled.
+    Share one per process (its connection pool): the app builds it in the lifespan.
     """
     if not settings.model_configured:
         raise ModelNotConfigured()
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-    return openai.AsyncOpenAI(
+    return ModelClient(
+        settings.openai_base_url or OPENAI_URL,
         api_key=key or KEYLESS_PLACEHOLDER,
-        base_url=settings.openai_base_url or OPENAI_URL,
-        timeout=settings.model_timeout_s,
-        max_retries=0,
-        http_client=http_client or model_http_client(),
+        timeout_s=settings.model_timeout_s,
     )
 
 
@@ -87,21 +86,21 @@ class Backoff:
 
 def is_retryable(error: Exception) -> bool:
     """Timeouts, connection errors, 408/409/429 and 5xx are worth another attempt; others are not."""
-    if isinstance(error, openai.APIStatusError):
-        return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
-    # APIConnectionError covers timeouts; a bare APIError is an `error` event inside the stream.
-    return isinstance(error, openai.APIConnectionError) or type(error) is openai.APIError
+    if isinstance(error, ModelStatusError):
+        return error.status in RETRYABLE_STATUS or error.status >= 500
+    # An error event inside the stream is the server failing mid-answer, like a 5xx.
+    return isinstance(error, ModelConnectionError | ModelStreamError)
 
 
 def status_of(error: Exception) -> int | None:
-    return error.status_code if isinstance(error, openai.APIStatusError) else None
+    return error.status if isinstance(error, ModelStatusError) else None
 
 
 def retry_after_s(error: Exception) -> float | None:
     """The wait a 429/503 response asked for (`retry-after-ms`, `Retry-After` seconds or HTTP date)."""
-    if not isinstance(error, openai.APIStatusError):
+    if not isinstance(error, ModelStatusError):
         return None
-    headers = error.response.headers
+    headers = error.headers
     millis = _number(headers.get("retry-after-ms"))
     if millis is not None:
         return max(0.0, millis / 1000)
@@ -125,9 +124,9 @@ def _number(value: str | None) -> float | None:
 def describe_error(error: Exception) -> str:
     """One line naming what went wrong on the wire, for events and traces."""
     status = status_of(error)
-    if isinstance(error, openai.APITimeoutError):
+    if isinstance(error, ModelTimeout):
         return "timed out"
-    if isinstance(error, openai.APIConnectionError):
+    if isinstance(error, ModelConnectionError):
         return f"connection error: {error}"
     detail = getattr(error, "message", None) or str(error)
     return f"HTTP {status}: {detail}" if status else detail
@@ -137,9 +136,9 @@ def failure(error: Exception, *, attempts: int, model: str) -> ModelCallFailed:
     """The error a person reads once we give up: what happened and which setting to look at."""
     status = status_of(error)
     tried = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
-    if isinstance(error, openai.APITimeoutError):
+    if isinstance(error, ModelTimeout):
         hint = f"The model server did not answer in time {tried}. Raise MODEL_TIMEOUT_S or check the server."
-    elif isinstance(error, openai.APIConnectionError):
+    elif isinstance(error, ModelConnectionError):
         hint = f"Could not reach the model server {tried}. Check OPENAI_BASE_URL and that the server is up."
     elif status in (401, 403):
         hint = f"The model server refused the credentials (HTTP {status}). Check OPENAI_API_KEY."
@@ -154,19 +153,27 @@ def failure(error: Exception, *, attempts: int, model: str) -> ModelCallFailed:
     return ModelCallFailed(hint, status=status, attempts=attempts)
 
 
-async def complete(client: openai.AsyncOpenAI, settings: Settings, messages: list[dict[str, str]]) -> str:
+async def complete(client: ModelClient, settings: Settings, messages: list[dict[str, str]]) -> str:
     """One fixed-prompt call outside the agent loop (a correction, a description), with the same
     retry policy as the loop; raises ModelCallFailed when the retries are spent."""
     rng, backoff, attempts = random.Random(), Backoff(), settings.model_max_retries + 1
+    body = {"model": settings.dash_model, "messages": messages}
     for attempt in range(1, attempts + 1):
         try:
-            reply = await client.chat.completions.create(model=settings.dash_model, messages=messages)  # type: ignore[arg-type]
-            return reply.choices[0].message.content or ""
-        except openai.OpenAIError as exc:
+            return message_text(await client.post(CHAT_PATH, body))
+        except ModelHTTPError as exc:
             if attempt == attempts or not is_retryable(exc):
                 raise failure(exc, attempts=attempt, model=settings.dash_model) from exc
             await asyncio.sleep(backoff.delay(attempt, exc, rng))
     return ""
+
+
+def message_text(reply: Any) -> str:
+    """The assistant's text in a (non-streamed) chat completion; a malformed one raises."""
+    try:
+        return reply["choices"][0]["message"]["content"] or ""
+    except (KeyError, IndexError, TypeError):
+        raise ModelHTTPError(f"the model server's answer has no message: {str(reply)[:80]}") from None
 
 
 def json_object(answer: str) -> dict[str, Any]:

@@ -11,11 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import openai
-
 from agents import run_events as rev
 from agents.context import Sources
 from agents.loop import LoopCancelled, LoopEvent, LoopFailed, LoopFinished, LoopLimits, Usage, run_loop
+from agents.model_client import ModelClient
 from agents.tools.base import Toolset
 from agents.tools.sql import SqlLedger
 from core.errors import DashError
@@ -41,7 +40,7 @@ class Deps:
     engines: Engines
     store: Store
     embedder: Embedder
-    client: openai.AsyncOpenAI | None = None
+    client: ModelClient | None = None
     # Told of each new proposal (the Slack review message); called from the tool's worker thread.
     on_proposed: Callable[[Proposal], None] | None = None
 
@@ -49,7 +48,7 @@ class Deps:
 @dataclass
 class RunScope:
     deps: Deps
-    client: openai.AsyncOpenAI
+    client: ModelClient
     user_id: str
     session_id: str
     run_id: str

@@ -18,12 +18,11 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 
-import openai
-
 from agents import run_events as rev
 from agents.leader import AGENT, leader_context, leader_request, leader_tools
 from agents.loop import LoopEvent, LoopFailed, LoopFinished, LoopLimits, initial_messages, run_loop
 from agents.model import ModelCallFailed, create_model_client
+from agents.model_client import ModelClient
 from agents.questions import check_question
 from agents.runs import Listener, RunRecorder
 from agents.scope import Deps, RunScope
@@ -83,7 +82,7 @@ async def ask(
 
 
 async def _events(
-    scope_args: tuple[Deps, openai.AsyncOpenAI, str, str, str], question: str, acting_user: str | None
+    scope_args: tuple[Deps, ModelClient, str, str, str], question: str, acting_user: str | None
 ) -> AsyncIterator[rev.RunEvent]:
     """Drive the Leader in a task and hand out every agent's events until the terminal one."""
     queue: asyncio.Queue[rev.RunEvent] = asyncio.Queue()

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-import openai
 from fastapi import FastAPI
 
 from agents.model import create_model_client
+from agents.model_client import ModelClient
 from agents.runner import Runner
 from agents.scope import Deps
 from app import console
@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 ROUTERS = (ask, sessions, runs, feedback, knowledge, learnings, proposals, memory, audit, schedules, me)
 
 
-def shared_client(settings: Settings) -> openai.AsyncOpenAI | None:
+def shared_client(settings: Settings) -> ModelClient | None:
     """One model client (one connection pool) for every run; None: each run reports the missing model."""
     return create_model_client(settings) if settings.model_configured else None
 

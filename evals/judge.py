@@ -10,7 +10,8 @@ import asyncio
 import os
 from typing import Any
 
-from agents.model import create_model_client
+from agents.model import create_model_client, message_text
+from agents.model_client import CHAT_PATH
 from core.settings import Settings
 from evals.graders import PASS, Verdict
 
@@ -36,9 +37,7 @@ def judge(settings: Settings, question: str, rows: list[tuple[Any, ...]], answer
 async def _ask(settings: Settings, prompt: str) -> str:
     client = create_model_client(settings)
     try:
-        response = await client.chat.completions.create(
-            model=settings.model_for("analyst"), messages=[{"role": "user", "content": prompt}]
-        )
-        return response.choices[0].message.content or ""
+        body = {"model": settings.model_for("analyst"), "messages": [{"role": "user", "content": prompt}]}
+        return message_text(await client.post(CHAT_PATH, body))
     finally:
         await client.close()

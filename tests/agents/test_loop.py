@@ -202,7 +202,11 @@ def test_timeouts_until_attempts_run_out_name_the_setting(
 
 def test_usage_and_latency_are_recorded_per_call(model_server, run_agent_loop) -> None:
     usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
-    model_server.script(tools(call("count_customers", {"segment": "x"})), text("done", usage=usage))
+    slow = 0.005  # a reused connection answers in well under a millisecond
+    model_server.script(
+        tools(call("count_customers", {"segment": "x"}), chunk_delay=slow),
+        text("done", usage=usage, chunk_delay=slow),
+    )
     events = run_agent_loop(toolset=toolset())
     calls = of_type(events, ModelCalled)
     assert len(calls) == 2 and all(c.latency_ms > 0 and c.first_token_ms is not None for c in calls)

@@ -6,26 +6,29 @@ import asyncio
 import email.utils
 import random
 import time
-from typing import Any
 
-import httpx2
-import openai
 import pytest
 
-from agents.model import Backoff, ModelCallFailed, create_model_client, failure, is_retryable, retry_after_s
+from agents.model import (
+    Backoff,
+    ModelCallFailed,
+    complete,
+    create_model_client,
+    failure,
+    is_retryable,
+    retry_after_s,
+)
+from agents.model_errors import ModelConnectionError, ModelStatusError, ModelStreamError, ModelTimeout
 from core.errors import ModelNotConfigured
 from core.settings import Settings
 from tests.fakes.model_server import FakeModelServer, error, text
 
 
-def ask(settings: Settings, **client_kwargs: Any) -> str:
+def ask(settings: Settings) -> str:
     async def main() -> str:
-        client = create_model_client(settings, **client_kwargs)
+        client = create_model_client(settings)
         try:
-            reply = await client.chat.completions.create(
-                model="m", messages=[{"role": "user", "content": "hi"}]
-            )
-            return reply.choices[0].message.content or ""
+            return await complete(client, settings, [{"role": "user", "content": "hi"}])
         finally:
             await client.close()
 
@@ -50,17 +53,19 @@ def test_the_configured_key_is_sent(model_server: FakeModelServer, model_setting
     assert model_server.requests[0].headers["authorization"] == "Bearer sk-test-123"
 
 
-def test_the_sdk_never_retries_behind_our_back(model_server: FakeModelServer, model_settings) -> None:
-    model_server.script(error(500, "down"), text("would succeed on an SDK retry"))
-    with pytest.raises(openai.InternalServerError):
+def test_complete_retries_a_5xx_then_answers(model_server: FakeModelServer, model_settings) -> None:
+    model_server.script(error(500, "down"), text("hello"))
+    assert ask(model_settings()) == "hello"
+    assert len(model_server.chat_requests) == 2 and model_server.requests[0].body["model"] == "gpt-4.1"
+
+
+def test_complete_gives_up_with_the_hint_once_retries_are_spent(
+    model_server: FakeModelServer, model_settings
+) -> None:
+    model_server.script(error(404, "no such model"))
+    with pytest.raises(ModelCallFailed, match="does not know model 'gpt-4.1'"):
         ask(model_settings())
     assert len(model_server.requests) == 1
-
-
-def test_an_injected_http_client_is_used(model_server: FakeModelServer, model_settings) -> None:
-    model_server.script(text("hello"))
-    ask(model_settings(), http_client=httpx2.AsyncClient(headers={"x-dash-test": "pooled"}))
-    assert model_server.requests[0].headers["x-dash-test"] == "pooled"
 
 
 def test_each_agent_has_its_own_model_defaulting_to_dash_model() -> None:
@@ -68,14 +73,13 @@ def test_each_agent_has_its_own_model_defaulting_to_dash_model() -> None:
     assert [settings.model_for(a) for a in ("leader", "analyst", "engineer")] == ["base", "sql-tuned", "base"]
 
 
-def status_error(status: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:
-    """A real SDK error built from a real response, as the client would raise it."""
-    request = httpx2.Request("POST", "http://model/v1/chat/completions")
-    response = httpx2.Response(status, headers=headers or {}, request=request)
-    return openai.APIStatusError("failed", response=response, body=None)
+def status_error(status: int, headers: dict[str, str] | None = None) -> ModelStatusError:
+    """The error the client raises for an HTTP error status (headers arrive lower-cased)."""
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    return ModelStatusError(status, lowered, b'{"error": {"message": "failed"}}')
 
 
-TIMEOUT = openai.APITimeoutError(httpx2.Request("POST", "http://model/v1/chat/completions"))
+TIMEOUT = ModelTimeout()
 
 
 @pytest.mark.parametrize(
@@ -111,11 +115,13 @@ def test_backoff_grows_with_jitter_and_respects_its_caps() -> None:
         (status_error(503), True),
         (status_error(408), True),
         (TIMEOUT, True),
+        (ModelConnectionError("refused"), True),
+        (ModelStreamError("overloaded"), True),
         (status_error(400), False),
         (status_error(401), False),
         (status_error(404), False),
     ],
-    ids=["429", "503", "408", "timeout", "400", "401", "404"],
+    ids=["429", "503", "408", "timeout", "connection", "stream-error", "400", "401", "404"],
 )
 def test_what_is_worth_another_attempt(error_: Exception, retryable: bool) -> None:
     assert is_retryable(error_) is retryable
@@ -128,7 +134,7 @@ def test_what_is_worth_another_attempt(error_: Exception, retryable: bool) -> No
         (status_error(404), "does not know model 'gpt-x'"),
         (status_error(429), "kept rate limiting (HTTP 429) after 4 attempts"),
         (TIMEOUT, "Raise MODEL_TIMEOUT_S"),
-        (openai.APIConnectionError(request=TIMEOUT.request), "Check OPENAI_BASE_URL"),
+        (ModelConnectionError("refused"), "Check OPENAI_BASE_URL"),
     ],
     ids=["401", "404", "429", "timeout", "connection"],
 )
@@ -141,11 +147,16 @@ def test_embeddings_are_served_deterministically(model_server: FakeModelServer, 
     async def main() -> list[list[float]]:
         client = create_model_client(model_settings())
         try:
-            reply = await client.embeddings.create(model="e", input=["churn", "churn", "mrr"])
-            return [item.embedding for item in reply.data]
+            reply = await client.post("/embeddings", {"model": "e", "input": ["churn", "churn", "mrr"]})
+            return [item["embedding"] for item in reply["data"]]
         finally:
             await client.close()
 
     first, again, other = asyncio.run(main())
     assert len(first) == 384 and first == pytest.approx(again) and first != pytest.approx(other)
     assert sum(v * v for v in first) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_an_error_status_carries_the_servers_message() -> None:
+    assert status_error(500).message == "Error code: 500 - failed"
+    assert ModelStatusError(502, {}, b"<html>bad gateway</html>").message == "Error code: 502"

@@ -56,6 +56,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    client_port: int = 0  # the caller's TCP port: equal ports mean one reused connection
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -145,7 +146,8 @@ class FakeModelServer:
         )
 
     async def _record(self, request: Request) -> RecordedRequest:
-        recorded = RecordedRequest(request.url.path, dict(request.headers), await request.json())
+        port = request.client.port if request.client else 0
+        recorded = RecordedRequest(request.url.path, dict(request.headers), await request.json(), port)
         with self._lock:
             self.requests.append(recorded)
         return recorded
