@@ -14,7 +14,7 @@ from typing import Any
 import openai
 
 from agents import run_events as rev
-from agents.context import Sources
+from agents.context import RunReads, Sources
 from agents.loop import LoopCancelled, LoopEvent, LoopFailed, LoopFinished, LoopLimits, Usage, run_loop
 from agents.tools.base import Toolset
 from agents.tools.sql import SqlLedger
@@ -58,6 +58,7 @@ class RunScope:
     usage: Usage = field(default_factory=Usage)
     failure: DashError | None = None  # a specialist's model failure: the whole run fails
     acting_user: str | None = None  # who put the question as `user_id` (an admin's schedule)
+    reads: RunReads = field(default_factory=RunReads)  # what its agents' contexts read once
 
     @property
     def sql_context(self) -> SqlContext:
@@ -70,7 +71,7 @@ class RunScope:
         return CreatedBy(agent=agent, user=self.user_id, run=self.run_id)
 
     def sources(self) -> Sources:
-        return Sources(self.deps.engines.service, self.deps.embedder, self.deps.settings)
+        return Sources(self.deps.engines.service, self.deps.embedder, self.deps.settings, run=self.reads)
 
     def toolset(self, tools: Sequence[Callable[..., Any]]) -> Toolset:
         return Toolset(tools, max_result_chars=self.deps.settings.tool_result_max_chars)

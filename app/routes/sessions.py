@@ -33,7 +33,7 @@ async def list_sessions(
         str | None, Query(max_length=500, description="`next_cursor` of the previous page")
     ] = None,
 ) -> SessionPage:
-    page = await asyncio.to_thread(store.list_sessions, principal.user_id, limit, cursor)
+    page = await store.list_sessions_async(principal.user_id, limit, cursor)
     return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
 
 

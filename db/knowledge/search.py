@@ -7,14 +7,18 @@ Full text finds exact names and jargon (`order_items`, "NRR"); vectors find para
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, text
 
 from db import observe
+from db.aio import AsyncConnection, AsyncPool
 from db.embeddings import Embedder
 from db.knowledge.problems import DOCUMENT_KINDS, KINDS
 from db.knowledge.vectors import embed_texts
@@ -120,6 +124,19 @@ def _candidates(
     ef_search: int,
 ) -> list[Any]:
     """Every candidate row of every list (full text, vector) the query needs, in one round trip."""
+    params = _params(query, kinds, user_id, k)
+    if mode != "fts":
+        params["v"] = embed_texts(embedder, [query])[0]
+    parts = _parts(kinds, params, mode)
+    if not parts:
+        return []
+    with engine.begin() as conn:
+        _tune(conn, ef_search)
+        # One statement for every candidate list: each round trip costs more than the lookups.
+        return list(conn.execute(text(" UNION ALL ".join(parts)), params).all())
+
+
+def _params(query: str, kinds: list[str], user_id: str | None, k: int) -> dict[str, Any]:
     params = {
         "q": or_query(query),
         "ns": visible_namespaces(user_id),
@@ -130,15 +147,52 @@ def _candidates(
     }
     if user_id:
         params["mine"] = visible_namespaces(user_id)[1]
-    if mode != "fts":
-        params["v"] = embed_texts(embedder, [query])[0]
-    parts = _parts(kinds, params, mode)
+    return params
+
+
+async def search_groups_async(
+    pool: AsyncPool,
+    embedder: Embedder,
+    query: str,
+    groups: Sequence[Group],
+    *,
+    user_id: str | None = None,
+    ef_search: int = 40,
+) -> list[list[SearchHit]]:
+    """`search_groups` (hybrid) on the asyncio pool (db/aio.py), for the context of a question.
+    The embedding runs in a worker thread (the model must not hold up the event loop), before a
+    connection is taken."""
+    kinds = _checked_kinds([kind for group in groups for kind in group.kinds])
+    if not query.strip():
+        return [[] for _ in groups]
+    started = time.perf_counter()
+    params = _params(query, kinds, user_id, max([CANDIDATES, *(group.limit for group in groups)]))
+    params["v"] = (await asyncio.to_thread(embed_texts, embedder, [query]))[0]
+    async with pool.connection() as conn:
+        rows = await _candidates_async(conn, _parts(kinds, params, "hybrid"), params, ef_search)
+    observe.emit("search", seconds=time.perf_counter() - started)
+    return [_ranked(rows, group, query) for group in groups]
+
+
+async def _candidates_async(
+    conn: AsyncConnection, parts: list[str], params: dict[str, Any], ef_search: int
+) -> list[Any]:
+    """The candidates in one round trip: the transaction, its settings and the search pipelined.
+    Never prepared (psycopg prepares a statement it sees often): a generic plan cannot see the
+    query words (see `_tune`)."""
     if not parts:
         return []
-    with engine.begin() as conn:
-        _tune(conn, ef_search)
-        # One statement for every candidate list: each round trip costs more than the lookups.
-        return list(conn.execute(text(" UNION ALL ".join(parts)), params).all())
+    sql = _pyformat(" UNION ALL ".join(parts))
+    cur = conn.cursor(row_factory=namedtuple_row)
+    async with conn.pipeline(), conn.transaction():
+        await conn.execute(TUNE_SQL, {"ef": str(int(ef_search))}, prepare=False)
+        await cur.execute(sql, params, prepare=False)
+    return await cur.fetchall()
+
+
+def _pyformat(sql: str) -> str:
+    """The `:name` placeholders of the statements above as psycopg's `%(name)s`."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
 def _ranked(rows: list[Any], group: Group, query: str) -> list[SearchHit]:
@@ -197,6 +251,10 @@ def _learning_scopes(spec: dict[str, str], params: dict[str, Any]) -> list[str]:
     ]
 
 
+# `_tune` as values local to the transaction, one statement (a pipeline takes no multi-statement string).
+TUNE_SQL = "SELECT set_config('hnsw.ef_search', %(ef)s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+
+
 def _tune(conn: Connection, ef_search: int) -> None:
     # relaxed_order lets the HNSW scan keep going when filters (kind, namespace) drop candidates.
     # Custom plans: psycopg prepares a statement after a few runs, and a generic plan cannot see the
@@ -233,3 +291,19 @@ def snippet(content: str, query: str) -> str:
     best = max(lines, key=lambda line: len(words & set(re.findall(r"\w+", line.lower()))))
     text_ = " ".join(best.split())
     return text_ if len(text_) <= SNIPPET_CHARS else text_[: SNIPPET_CHARS - 1] + "…"
+
+
+USE_SQL = (
+    # One statement for both counters; an empty list updates nothing.
+    "WITH queries AS (UPDATE ai.documents SET use_count = use_count + 1, last_used_at = now()"
+    " WHERE id = ANY(%(queries)s))"
+    " UPDATE ai.learnings SET use_count = use_count + 1, last_used_at = now() WHERE id = ANY(%(learnings)s)"
+)
+
+
+async def count_use(conn: AsyncConnection, hits: Sequence[SearchHit]) -> None:
+    """Count that these validated queries and learnings were put in front of an agent."""
+    queries = [int(h.metadata["id"]) for h in hits if h.kind == "query"]
+    learned = [int(h.metadata["id"]) for h in hits if h.kind == "learning"]
+    if queries or learned:
+        await conn.execute(USE_SQL, {"queries": queries, "learnings": learned})
