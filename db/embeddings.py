@@ -189,13 +189,20 @@ class RecentEmbeddings:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) > self.few:
             return self.inner.embed(texts)
-        found = {text: self._kept(text) for text in texts}
-        missing = [text for text, vector in found.items() if vector is None]
+        found: dict[str, np.ndarray] = {}
+        for text in texts:
+            if (vector := self._kept(text)) is not None:
+                found[text] = vector
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
             vectors = self.inner.embed(missing)
             self._keep(missing, vectors)
             found.update(zip(missing, vectors, strict=True))
         return np.stack([found[text] for text in texts])
+
+    def kept(self, text: str) -> np.ndarray | None:
+        """The vector of `text` if it is kept (no model call, so no worker thread needed)."""
+        return self._kept(text)
 
     def _kept(self, text: str) -> np.ndarray | None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,9 +20,9 @@ from sqlalchemy import Connection, Engine, text
 
 from db import observe
 from db.aio import AsyncConnection, AsyncPool
-from db.embeddings import Embedder
+from db.embeddings import Embedder, RecentEmbeddings
 from db.knowledge.problems import DOCUMENT_KINDS, KINDS
-from db.knowledge.vectors import embed_texts
+from db.knowledge.vectors import embed_texts, to_sql_vector
 
 Mode = Literal["hybrid", "fts", "vector"]
 RRF_K = 60
@@ -159,35 +160,48 @@ async def search_groups_async(
     user_id: str | None = None,
     ef_search: int = 40,
 ) -> list[list[SearchHit]]:
-    """`search_groups` (hybrid) on the asyncio pool (db/aio.py), for the context of a question.
-    The embedding runs in a worker thread (the model must not hold up the event loop), before a
-    connection is taken."""
+    """`search_groups` (hybrid) on the asyncio pool (db/aio.py), for the context of a question:
+    the query is embedded before a connection is taken; hits come without snippets."""
     kinds = _checked_kinds([kind for group in groups for kind in group.kinds])
     if not query.strip():
         return [[] for _ in groups]
     started = time.perf_counter()
     params = _params(query, kinds, user_id, max([CANDIDATES, *(group.limit for group in groups)]))
-    params["v"] = (await asyncio.to_thread(embed_texts, embedder, [query]))[0]
+    params["v"] = await _query_vector(embedder, query)
     async with pool.connection() as conn:
         rows = await _candidates_async(conn, _parts(kinds, params, "hybrid"), params, ef_search)
     observe.emit("search", seconds=time.perf_counter() - started)
-    return [_ranked(rows, group, query) for group in groups]
+    # No snippets: a context shows each hit's content, and a snippet scans every line of it.
+    return [_ranked(rows, group, None) for group in groups]
+
+
+async def _query_vector(embedder: Embedder, query: str) -> str:
+    """The query's vector: a kept one at once, a new one from a worker thread (the model must not
+    hold up the event loop)."""
+    kept = embedder.kept(query) if isinstance(embedder, RecentEmbeddings) else None
+    if kept is not None:
+        return to_sql_vector(kept)
+    return (await asyncio.to_thread(embed_texts, embedder, [query]))[0]
 
 
 async def _candidates_async(
     conn: AsyncConnection, parts: list[str], params: dict[str, Any], ef_search: int
 ) -> list[Any]:
-    """The candidates in one round trip: the transaction, its settings and the search pipelined.
-    Never prepared (psycopg prepares a statement it sees often): a generic plan cannot see the
-    query words (see `_tune`)."""
+    """The candidates in one statement. The HNSW settings of `_tune` are set for the connection's
+    session, once per connection of the asyncio pool (they change nothing but HNSW scans, which
+    only this search makes), so no transaction is needed around it. Never prepared (psycopg
+    prepares a statement it sees often): a generic plan cannot see the query words (see `_tune`)."""
     if not parts:
         return []
-    sql = _pyformat(" UNION ALL ".join(parts))
     cur = conn.cursor(row_factory=namedtuple_row)
-    async with conn.pipeline(), conn.transaction():
-        await conn.execute(TUNE_SQL, {"ef": str(int(ef_search))}, prepare=False)
-        await cur.execute(sql, params, prepare=False)
+    if _tuned.get(conn) != ef_search:
+        await conn.execute(TUNE_SQL, {"ef": str(int(ef_search))})
+        _tuned[conn] = ef_search
+    await cur.execute(_pyformat(" UNION ALL ".join(parts)), params, prepare=False)
     return await cur.fetchall()
+
+
+_tuned: weakref.WeakKeyDictionary[AsyncConnection, int] = weakref.WeakKeyDictionary()
 
 
 def _pyformat(sql: str) -> str:
@@ -195,7 +209,7 @@ def _pyformat(sql: str) -> str:
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
-def _ranked(rows: list[Any], group: Group, query: str) -> list[SearchHit]:
+def _ranked(rows: list[Any], group: Group, query: str | None) -> list[SearchHit]:
     """The group's hits: its best rows of each list (as many as its own search would fetch), fused."""
     k = max(CANDIDATES, group.limit)
     lists = [
@@ -265,7 +279,7 @@ def _tune(conn: Connection, ef_search: int) -> None:
     )
 
 
-def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:
+def _fuse(lists: list[list[Any]], query: str | None, limit: int) -> list[SearchHit]:
     scores: dict[tuple[str, int], float] = {}
     rows: dict[tuple[str, int], Any] = {}
     for ranked in lists:
@@ -277,11 +291,13 @@ def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:
     return [_hit(rows[key], scores[key], query) for key in best]
 
 
-def _hit(row: Any, score: float, query: str) -> SearchHit:
+def _hit(row: Any, score: float, query: str | None) -> SearchHit:
+    """The hit, with its snippet for `query` (none when `query` is None)."""
     metadata = dict(row.metadata or {})
     metadata.setdefault("id", row.id)
     metadata.setdefault("title", row.title)
-    return SearchHit(row.kind, row.name, round(score, 5), snippet(row.content, query), row.content, metadata)
+    shown = snippet(row.content, query) if query is not None else ""
+    return SearchHit(row.kind, row.name, round(score, 5), shown, row.content, metadata)
 
 
 def snippet(content: str, query: str) -> str:
