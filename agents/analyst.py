@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from agents.context import ANALYST_STEPS, Request, assemble
+from agents.context import ANALYST_STEPS, Request, assemble_async
 from agents.loop import initial_messages
 from agents.prompts import ANALYST
 from agents.scope import RunScope, run_specialist
@@ -36,7 +35,6 @@ def analyst_tools(scope: RunScope) -> list[Callable[..., Any]]:
 async def ask_analyst(scope: RunScope, question: str) -> str:
     """The Analyst's answer to one question; context is assembled for this question first."""
     request = Request(question, scope.user_id, ANALYST)
-    # The context steps read the database: a worker thread keeps the event loop free.
-    context = await asyncio.to_thread(assemble, scope.sources(), request, ANALYST_STEPS)
+    context = await assemble_async(scope.sources(), request, ANALYST_STEPS)
     messages = initial_messages(context.system, question)
     return await run_specialist(scope, AGENT, messages, scope.toolset(analyst_tools(scope)))

@@ -4,14 +4,18 @@
     -> retrieved knowledge -> learnings -> history
 
 Each step is a plain function `(sources, request) -> Section | None`, so each can be tested alone.
-Steps read the database in short transactions; call `assemble` from a worker thread. What is the
-same for everyone (table lists, business rules, company, coverage) comes from the shared-knowledge
-cache (db/knowledge/shared.py): `assemble` checks the knowledge version once and reads only what
-changed; a step run alone reads the database.
+What is the same for everyone (table lists, business rules, company, coverage) comes from the
+shared-knowledge cache (db/knowledge/shared.py): `assemble` checks the knowledge version once and
+reads only what changed; a step run alone reads the database. `assemble` is synchronous (a worker
+thread, the CLI); a run uses `assemble_async`, which makes the per-question reads on the asyncio
+pool (db/aio.py) — the version only when no listener vouches for the kept knowledge, the user's
+memory once per run (`RunReads`), one search for both retrieval steps — and then builds the
+sections in the event loop when every shared value is kept (a worker thread when not).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,14 +26,15 @@ import numpy as np
 from sqlalchemy import Engine
 
 from core.settings import Settings
+from db.aio import async_pool
 from db.embeddings import Embedder
 from db.knowledge.company import CompanyProfile, describe_company, stored_company, with_settings
 from db.knowledge.coverage import Coverage, read_coverage
 from db.knowledge.coverage_render import coverage_lines
 from db.knowledge.documents import record_query_use
 from db.knowledge.learnings import record_use
-from db.knowledge.memory import list_memory, record_memory_use
-from db.knowledge.search import Group, SearchHit, search_groups
+from db.knowledge.memory import Memory, list_memory, recall_memory, record_memory_use
+from db.knowledge.search import Group, SearchHit, count_use, search_groups, search_groups_async
 from db.knowledge.shared import Snapshot, shared_knowledge
 from db.knowledge.summaries import Summaries, first_lines
 
@@ -45,6 +50,14 @@ KNOWLEDGE = Group(("table", "query", "business", "view", "doc"), RETRIEVED)  # w
 LEARNED = Group(("learning",), LEARNINGS)
 
 
+@dataclass
+class RunReads:
+    """What the agents of one run read once and share: the user's memory (read and counted once;
+    forgotten when the run remembers a new fact, so the next agent sees it)."""
+
+    memory: list[Memory] | None = None
+
+
 @dataclass(frozen=True)
 class Sources:
     service: Engine  # the only role that reads `ai` (documents, learnings)
@@ -52,6 +65,9 @@ class Sources:
     settings: Settings
     shared: Snapshot | None = None  # set by `assemble`: shared knowledge read once per version
     found: Mapping[Group, list[SearchHit]] = field(default_factory=dict)  # `assemble`'s one search
+    run: RunReads | None = None  # the run's shared reads (None: read for this assembly only)
+    memory: list[Memory] | None = None  # read ahead (`assemble_async`), already counted
+    asked: int | None = None  # the repeated-question count, read ahead (the Leader's context)
 
     def company(self) -> CompanyProfile | None:
         """Who the company is: the stored profile (kept) with the COMPANY_* settings on top."""
@@ -104,10 +120,12 @@ def company(sources: Sources, request: Request) -> Section | None:
 
 def user_memory(sources: Sources, request: Request) -> Section | None:
     """What this user told Dash about themselves (ai.user_memory): read for this user only."""
-    facts = list_memory(sources.service, request.user_id, limit=MEMORY)
+    facts = sources.memory
+    if facts is None:
+        facts = list_memory(sources.service, request.user_id, limit=MEMORY)
+        record_memory_use(sources.service, [m.id for m in facts])
     if not facts:
         return None
-    record_memory_use(sources.service, [m.id for m in facts])
     lines = [f"- {m.fact} (memory #{m.id})" for m in facts]
     return Section("What this user told you about themselves (apply it)", "\n".join(lines))
 
@@ -139,13 +157,11 @@ def business_rules(sources: Sources, request: Request) -> Section | None:
 
 def retrieved_knowledge(sources: Sources, request: Request) -> Section | None:
     hits = _search(sources, request, KNOWLEDGE)
-    record_query_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
     return _hits_section("Knowledge retrieved for this question", hits)
 
 
 def learnings(sources: Sources, request: Request) -> Section | None:
     hits = _search(sources, request, LEARNED)
-    record_use(sources.service, [int(h.metadata["id"]) for h in hits])
     return _hits_section("Learnings from earlier runs (apply them)", hits)
 
 
@@ -178,15 +194,18 @@ RETRIEVALS: dict[Step, Group] = {retrieved_knowledge: KNOWLEDGE, learnings: LEAR
 
 
 def assemble(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
-    """Run the steps in order; empty sections are left out."""
-    shared = shared_knowledge(sources.service).current()
+    """Run the steps in order; empty sections are left out. What `sources` already holds (the
+    snapshot, the hits, the memory) is not read again."""
+    shared = sources.shared or shared_knowledge(sources.service).current()
     sources = replace(sources, embedder=EmbedOnce(sources.embedder), shared=shared)
     # Knowledge and learnings both search the question: one statement (and one embedding) for both.
-    groups = [RETRIEVALS[step] for step in steps if step in RETRIEVALS]
+    groups = [
+        RETRIEVALS[step] for step in steps if step in RETRIEVALS and RETRIEVALS[step] not in sources.found
+    ]
     if groups:
-        sources = replace(
-            sources, found=dict(zip(groups, _search_groups(sources, request, groups), strict=True))
-        )
+        found = _search_groups(sources, request, groups)
+        _count_use(sources, [hit for hits in found for hit in hits])
+        sources = replace(sources, found={**sources.found, **dict(zip(groups, found, strict=True))})
     sections = [s for s in (step(sources, request) for step in steps) if s is not None]
     system = "\n\n".join(f"## {s.title}\n{s.text}" if s.title else s.text for s in sections)
     return Context(system, history_messages(request))
@@ -206,11 +225,69 @@ class EmbedOnce:
         return np.stack([self.vectors[t] for t in texts])
 
 
+async def assemble_async(sources: Sources, request: Request, steps: Sequence[Step]) -> Context:
+    """`assemble` for a run: the reads on the asyncio pool (`read_ahead`), then the sections in the
+    event loop once this snapshot keeps every shared value these steps use (nothing left to read);
+    the first assembly of a snapshot reads them in a worker thread."""
+    sources = await read_ahead(sources, request, steps)
+    assert sources.shared is not None
+    key = tuple(steps)
+    if key in sources.shared.warm:
+        return assemble(sources, request, steps)
+    context = await asyncio.to_thread(assemble, sources, request, steps)
+    sources.shared.warm.add(key)
+    return context
+
+
+async def read_ahead(sources: Sources, request: Request, steps: Sequence[Step]) -> Sources:
+    """What the steps read per question, read now on the asyncio pool: the shared snapshot (the
+    version only when in doubt), the user's memory (once per run) and one search for both
+    retrieval steps (the question embedded in a worker thread), counting what they put forward."""
+    shared = await shared_knowledge(sources.service).current_async()
+    pool = async_pool(sources.service)
+    memory = await _run_memory(sources, request) if user_memory in steps else None
+    groups = [RETRIEVALS[step] for step in steps if step in RETRIEVALS]
+    found: dict[Group, list[SearchHit]] = {}
+    if groups:
+        settings, user = sources.settings, request.user_id
+        hits = await search_groups_async(
+            pool,
+            sources.embedder,
+            request.question,
+            groups,
+            user_id=user,
+            ef_search=settings.search_ef_search,
+        )
+        found = dict(zip(groups, hits, strict=True))
+        async with pool.connection() as conn:
+            await count_use(conn, [hit for group in hits for hit in group])
+    return replace(sources, shared=shared, memory=memory, found=found)
+
+
+async def _run_memory(sources: Sources, request: Request) -> list[Memory]:
+    """The user's memory: the run's, or read (and counted) now and kept for the run's other agents."""
+    if sources.run is not None and sources.run.memory is not None:
+        return sources.run.memory
+    async with async_pool(sources.service).connection() as conn:
+        memory = await recall_memory(conn, request.user_id, MEMORY)
+    if sources.run is not None:
+        sources.run.memory = memory
+    return memory
+
+
 def _search(sources: Sources, request: Request, group: Group) -> list[SearchHit]:
     """The group's hits: found by the assembly's one search, or searched now (a step run alone)."""
     if group in sources.found:
         return sources.found[group]
-    return _search_groups(sources, request, [group])[0]
+    hits = _search_groups(sources, request, [group])[0]
+    _count_use(sources, hits)
+    return hits
+
+
+def _count_use(sources: Sources, hits: Sequence[SearchHit]) -> None:
+    """Count the validated queries and learnings put in front of an agent."""
+    record_query_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "query"])
+    record_use(sources.service, [int(h.metadata["id"]) for h in hits if h.kind == "learning"])
 
 
 def _search_groups(sources: Sources, request: Request, groups: Sequence[Group]) -> list[list[SearchHit]]:

@@ -8,13 +8,12 @@ DROP removes it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
 
-from agents.context import ENGINEER_STEPS, Request, assemble
+from agents.context import ENGINEER_STEPS, Request, assemble_async
 from agents.loop import initial_messages
 from agents.prompts import ENGINEER
 from agents.scope import RunScope, run_specialist
@@ -50,7 +49,7 @@ def engineer_tools(scope: RunScope) -> list[Callable[..., Any]]:
 async def ask_engineer(scope: RunScope, task: str, purpose: str) -> str:
     question = f"{task}\n\nPurpose: {purpose}"
     request = Request(question, scope.user_id, ENGINEER)
-    context = await asyncio.to_thread(assemble, scope.sources(), request, ENGINEER_STEPS)
+    context = await assemble_async(scope.sources(), request, ENGINEER_STEPS)
     messages = initial_messages(context.system, question)
     return await run_specialist(scope, AGENT, messages, scope.toolset(engineer_tools(scope)))
 

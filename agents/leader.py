@@ -8,7 +8,9 @@ db/store/similar_questions.py), so it can ask the Engineer to build a view for t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from agents.context import (
     Section,
     Sources,
     assemble,
+    assemble_async,
     company,
     instructions,
     today_and_coverage,
@@ -28,7 +31,8 @@ from agents.prompts import LEADER
 from agents.run_events import Delegated
 from agents.scope import RunScope
 from agents.tools.memory import memory_tool
-from db.store.similar_questions import times_asked
+from db.aio import async_pool
+from db.store.similar_questions import times_asked, times_asked_async
 
 AGENT = "leader"
 
@@ -53,14 +57,34 @@ def leader_tools(scope: RunScope) -> list[Callable[..., Any]]:
         scope.emit(Delegated(engineer.AGENT, task))
         return await engineer.ask_engineer(scope, task, purpose)
 
-    return [ask_analyst, ask_engineer, memory_tool(scope.deps.engines, scope.created_by(AGENT))]
+    return [
+        ask_analyst,
+        ask_engineer,
+        _rereading(scope, memory_tool(scope.deps.engines, scope.created_by(AGENT))),
+    ]
+
+
+def _rereading(scope: RunScope, remember: Callable[[str], str]) -> Callable[[str], str]:
+    """`remember`, after which the run reads the user's memory again: the colleague asked next
+    must see the fact just stated (the run reads memory once otherwise)."""
+
+    @functools.wraps(remember)
+    def remember_tool(fact: str) -> str:
+        try:
+            return remember(fact)
+        finally:
+            scope.reads.memory = None
+
+    return remember_tool
 
 
 def repeated_questions(sources: Sources, request: Request) -> Section | None:
     """A note when similar questions were answered at least N times in the last M days (all users)."""
     settings = sources.settings
     window = timedelta(days=settings.repeat_question_window_days)
-    count = times_asked(sources.service, request.question, window)
+    count = (
+        sources.asked if sources.asked is not None else times_asked(sources.service, request.question, window)
+    )
     if count < settings.repeat_question_min_count:
         return None
     note = (
@@ -72,9 +96,18 @@ def repeated_questions(sources: Sources, request: Request) -> Section | None:
 
 
 def leader_context(sources: Sources, request: Request) -> Context:
-    return assemble(
-        sources, request, (instructions, company, user_memory, today_and_coverage, repeated_questions)
-    )
+    return assemble(sources, request, LEADER_STEPS)
+
+
+async def leader_context_async(sources: Sources, request: Request) -> Context:
+    """The Leader's context for a run: `leader_context` with its reads on the asyncio pool."""
+    window = timedelta(days=sources.settings.repeat_question_window_days)
+    async with async_pool(sources.service).connection() as conn:
+        asked = await times_asked_async(conn, request.question, window)
+    return await assemble_async(replace(sources, asked=asked), request, LEADER_STEPS)
+
+
+LEADER_STEPS = (instructions, company, user_memory, today_and_coverage, repeated_questions)
 
 
 def leader_request(question: str, user_id: str, history: list[tuple[str, str]]) -> Request:

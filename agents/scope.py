@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import run_events as rev
-from agents.context import Sources
+from agents.context import RunReads, Sources
 from agents.loop import LoopCancelled, LoopEvent, LoopFailed, LoopFinished, LoopLimits, Usage, run_loop
 from agents.model_client import ModelClient
 from agents.tools.base import Toolset
@@ -57,6 +57,7 @@ class RunScope:
     usage: Usage = field(default_factory=Usage)
     failure: DashError | None = None  # a specialist's model failure: the whole run fails
     acting_user: str | None = None  # who put the question as `user_id` (an admin's schedule)
+    reads: RunReads = field(default_factory=RunReads)  # what its agents' contexts read once
 
     @property
     def sql_context(self) -> SqlContext:
@@ -69,7 +70,7 @@ class RunScope:
         return CreatedBy(agent=agent, user=self.user_id, run=self.run_id)
 
     def sources(self) -> Sources:
-        return Sources(self.deps.engines.service, self.deps.embedder, self.deps.settings)
+        return Sources(self.deps.engines.service, self.deps.embedder, self.deps.settings, run=self.reads)
 
     def toolset(self, tools: Sequence[Callable[..., Any]]) -> Toolset:
         return Toolset(tools, max_result_chars=self.deps.settings.tool_result_max_chars)

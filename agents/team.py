@@ -19,7 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 
 from agents import run_events as rev
-from agents.leader import AGENT, leader_context, leader_request, leader_tools
+from agents.leader import AGENT, leader_context_async, leader_request, leader_tools
 from agents.loop import LoopEvent, LoopFailed, LoopFinished, LoopLimits, initial_messages, run_loop
 from agents.model import ModelCallFailed, create_model_client
 from agents.model_client import ModelClient
@@ -110,9 +110,9 @@ async def _drive(scope: RunScope, question: str) -> None:
 async def _lead(scope: RunScope, question: str) -> rev.RunEvent:
     """Run the Leader to its end; returns the terminal run event."""
     deps = scope.deps
-    history = await asyncio.to_thread(deps.store.session_history, scope.user_id, scope.session_id)
+    history = await deps.store.session_history_async(scope.user_id, scope.session_id)
     request = leader_request(question, scope.user_id, history)
-    context = await asyncio.to_thread(leader_context, scope.sources(), request)
+    context = await leader_context_async(scope.sources(), request)
     # A generator (not just an iterator): it must be closed when we stop early.
     loop = cast(
         AsyncGenerator[LoopEvent, None],

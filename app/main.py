@@ -47,6 +47,7 @@ from db.bootstrap import RoleLimits, bootstrap
 from db.embeddings import Embedder, make_embedder
 from db.engines import DatabaseTarget, Engines, resolve_target, service_conninfo
 from db.knowledge.coverage import refresh_if_stale
+from db.knowledge.shared import shared_knowledge
 from db.knowledge.vectors import check_embedder
 from db.notifications import CANCEL_CHANNEL, Listener
 from db.store import Store
@@ -104,10 +105,11 @@ def create_app(
             app.state.deps = Deps(settings, engines, store, embedder, shared_client(settings), notify)
             app.state.runner = runner = Runner(app.state.deps)
             # Another process's cancel of a run this one drives stops it at once, not at a heartbeat;
-            # a key revoked anywhere stops working here at once.
+            # a key revoked anywhere stops working here at once; a knowledge change anywhere is seen.
             app.state.listener = listener = Listener(partial(service_conninfo, resolved))
             listener.on(CANCEL_CHANNEL, runner.cancel)
             authenticator.hear(listener)
+            shared_knowledge(engines.service).hear(listener)  # no version query per context while it hears
             app.state.scheduler = build_scheduler(settings, engines, store, runner=runner)
             app.state.slack = build_slack(settings, runner)
             # A process that died mid-run left its runs "running": close them now, then keep looking.

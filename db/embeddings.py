@@ -7,6 +7,8 @@ refuses to mix vectors from different embedders (see `db.knowledge.vectors`).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,8 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence-transformers config)
 BATCH_SIZE = 32
+RECENT_TEXTS = 4096  # vectors kept by RecentEmbeddings: ~6 MB at 384 dimensions
+FEW_TEXTS = 4  # requests this small are questions; larger ones (loads) bypass RecentEmbeddings
 
 
 class EmbedderError(RuntimeError):
@@ -159,9 +163,61 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings ask for (EMBEDDER=local|openai); concurrent calls are merged
-    into one model call (db/embed_batching.py)."""
-    return BatchingEmbedder(_configured_embedder(settings))
+    """The embedder the settings ask for (EMBEDDER=local|openai); recent questions are not embedded
+    again (`RecentEmbeddings`) and concurrent calls are merged into one model call
+    (db/embed_batching.py)."""
+    return RecentEmbeddings(BatchingEmbedder(_configured_embedder(settings)))
+
+
+class RecentEmbeddings:
+    """An Embedder that keeps the vectors of the last `size` texts of small requests.
+
+    A question is embedded for the Leader's context and again for the Analyst's (often the same
+    text), and scheduled or popular questions come back: ~7 ms of CPU each on the local model.
+    Requests of more than `few` texts (a knowledge load) go straight through and keep nothing.
+    Keyed by the embedder's name and the text, so two models never share a vector."""
+
+    def __init__(self, inner: Embedder, size: int = RECENT_TEXTS, few: int = FEW_TEXTS) -> None:
+        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
+        self.size, self.few = size, few
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) > self.few:
+            return self.inner.embed(texts)
+        found: dict[str, np.ndarray] = {}
+        for text in texts:
+            if (vector := self._kept(text)) is not None:
+                found[text] = vector
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        if missing:
+            vectors = self.inner.embed(missing)
+            self._keep(missing, vectors)
+            found.update(zip(missing, vectors, strict=True))
+        return np.stack([found[text] for text in texts])
+
+    def kept(self, text: str) -> np.ndarray | None:
+        """The vector of `text` if it is kept (no model call, so no worker thread needed)."""
+        return self._kept(text)
+
+    def _kept(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._vectors.get((self.name, text))
+            if vector is not None:
+                self._vectors.move_to_end((self.name, text))
+            return vector
+
+    def _keep(self, texts: list[str], vectors: np.ndarray) -> None:
+        with self._lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._vectors[(self.name, text)] = vector
+                self._vectors.move_to_end((self.name, text))
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
 
 
 def _configured_embedder(settings: Settings) -> Embedder:

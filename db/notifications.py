@@ -2,9 +2,11 @@
 
 A writer announces in its own transaction (PostgreSQL delivers at commit, to every listening
 session): `dash_run_cancel` with a run id when a cancel is stored (`Store.request_cancel`), and
-`dash_api_key_revoked` with a key id when a key is revoked (`db.api_keys.revoke_key`). Each process
+`dash_api_key_revoked` with a key id when a key is revoked (`db.api_keys.revoke_key`), and
+`dash_knowledge_changed` with the new knowledge version when the shared knowledge changes (the
+triggers of migration 112). Each process
 runs one `Listener` and hands each payload to the handlers of its channel: the runner stops the run
-if it drives it; the key cache forgets the key. A listener that loses its connection (the database
+if it drives it; the key cache forgets the key; the shared-knowledge cache reads the version again. A listener that loses its connection (the database
 restarted) tells its state handlers, then connects again — to the port the server listens on now —
 and tells them again once it hears; meanwhile a run's heartbeat still notices a stored cancel, and
 the key cache remembers nothing.
@@ -22,6 +24,7 @@ from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 CANCEL_CHANNEL = "dash_run_cancel"
+KNOWLEDGE_CHANNEL = "dash_knowledge_changed"  # announced by the triggers of ai.knowledge_version
 RETRY_S = 2.0
 
 
@@ -63,7 +66,10 @@ class Listener:
             try:
                 await self._listen()
             except Exception as exc:  # e.g. the database restarted: listen again shortly
-                log.warning("not hearing other processes' cancels and key revocations (%s); retrying", exc)
+                log.warning(
+                    "not hearing other processes' cancels, key revocations and knowledge changes (%s); retrying",
+                    exc,
+                )
             self._hearing(False)
             await asyncio.sleep(self.retry_s)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from psycopg.rows import class_row
 from sqlalchemy import Engine, text
+
+from db.aio import AsyncConnection
 
 COLUMNS = "id, user_id, fact, source, created_by_agent, created_by_run, created_at, updated_at, use_count, last_used_at"
 MAX_FACT_CHARS = 500
@@ -140,3 +143,21 @@ def record_memory_use(engine: Engine, memory_ids: list[int]) -> None:
             ),
             {"ids": memory_ids},
         )
+
+
+RECALL_SQL = (
+    # One statement reads the newest facts and counts their use (the UPDATE sees the same rows).
+    f"WITH recalled AS (SELECT {COLUMNS} FROM ai.user_memory WHERE user_id = %(user)s"
+    " ORDER BY updated_at DESC, id DESC LIMIT %(limit)s),"
+    " used AS (UPDATE ai.user_memory SET use_count = use_count + 1, last_used_at = now()"
+    " WHERE id IN (SELECT id FROM recalled))"
+    " SELECT * FROM recalled ORDER BY updated_at DESC, id DESC"
+)
+
+
+async def recall_memory(conn: AsyncConnection, user_id: str, limit: int) -> list[Memory]:
+    """This user's newest `limit` facts, counted as put in front of an agent: one statement on an
+    asyncio connection (db/aio.py), for the context of a question."""
+    cur = conn.cursor(row_factory=class_row(Memory))
+    await cur.execute(RECALL_SQL, {"user": user_id, "limit": limit})
+    return await cur.fetchall()

@@ -7,17 +7,22 @@ Full text finds exact names and jargon (`order_items`, "NRR"); vectors find para
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, text
 
 from db import observe
-from db.embeddings import Embedder
+from db.aio import AsyncConnection, AsyncPool
+from db.embeddings import Embedder, RecentEmbeddings
 from db.knowledge.problems import DOCUMENT_KINDS, KINDS
-from db.knowledge.vectors import embed_texts
+from db.knowledge.vectors import embed_texts, to_sql_vector
 
 Mode = Literal["hybrid", "fts", "vector"]
 RRF_K = 60
@@ -120,16 +125,7 @@ def _candidates(
     ef_search: int,
 ) -> list[Any]:
     """Every candidate row of every list (full text, vector) the query needs, in one round trip."""
-    params = {
-        "q": or_query(query),
-        "ns": visible_namespaces(user_id),
-        "k": k,
-        "kinds": [kind for kind in kinds if kind in DOCUMENT_KINDS],
-        # Proposed items are found only by the user whose run proposed them (NULL matches no one).
-        "me": user_id or None,
-    }
-    if user_id:
-        params["mine"] = visible_namespaces(user_id)[1]
+    params = _params(query, kinds, user_id, k)
     if mode != "fts":
         params["v"] = embed_texts(embedder, [query])[0]
     parts = _parts(kinds, params, mode)
@@ -141,7 +137,79 @@ def _candidates(
         return list(conn.execute(text(" UNION ALL ".join(parts)), params).all())
 
 
-def _ranked(rows: list[Any], group: Group, query: str) -> list[SearchHit]:
+def _params(query: str, kinds: list[str], user_id: str | None, k: int) -> dict[str, Any]:
+    params = {
+        "q": or_query(query),
+        "ns": visible_namespaces(user_id),
+        "k": k,
+        "kinds": [kind for kind in kinds if kind in DOCUMENT_KINDS],
+        # Proposed items are found only by the user whose run proposed them (NULL matches no one).
+        "me": user_id or None,
+    }
+    if user_id:
+        params["mine"] = visible_namespaces(user_id)[1]
+    return params
+
+
+async def search_groups_async(
+    pool: AsyncPool,
+    embedder: Embedder,
+    query: str,
+    groups: Sequence[Group],
+    *,
+    user_id: str | None = None,
+    ef_search: int = 40,
+) -> list[list[SearchHit]]:
+    """`search_groups` (hybrid) on the asyncio pool (db/aio.py), for the context of a question:
+    the query is embedded before a connection is taken; hits come without snippets."""
+    kinds = _checked_kinds([kind for group in groups for kind in group.kinds])
+    if not query.strip():
+        return [[] for _ in groups]
+    started = time.perf_counter()
+    params = _params(query, kinds, user_id, max([CANDIDATES, *(group.limit for group in groups)]))
+    params["v"] = await _query_vector(embedder, query)
+    async with pool.connection() as conn:
+        rows = await _candidates_async(conn, _parts(kinds, params, "hybrid"), params, ef_search)
+    observe.emit("search", seconds=time.perf_counter() - started)
+    # No snippets: a context shows each hit's content, and a snippet scans every line of it.
+    return [_ranked(rows, group, None) for group in groups]
+
+
+async def _query_vector(embedder: Embedder, query: str) -> str:
+    """The query's vector: a kept one at once, a new one from a worker thread (the model must not
+    hold up the event loop)."""
+    kept = embedder.kept(query) if isinstance(embedder, RecentEmbeddings) else None
+    if kept is not None:
+        return to_sql_vector(kept)
+    return (await asyncio.to_thread(embed_texts, embedder, [query]))[0]
+
+
+async def _candidates_async(
+    conn: AsyncConnection, parts: list[str], params: dict[str, Any], ef_search: int
+) -> list[Any]:
+    """The candidates in one statement. The HNSW settings of `_tune` are set for the connection's
+    session, once per connection of the asyncio pool (they change nothing but HNSW scans, which
+    only this search makes), so no transaction is needed around it. Never prepared (psycopg
+    prepares a statement it sees often): a generic plan cannot see the query words (see `_tune`)."""
+    if not parts:
+        return []
+    cur = conn.cursor(row_factory=namedtuple_row)
+    if _tuned.get(conn) != ef_search:
+        await conn.execute(TUNE_SQL, {"ef": str(int(ef_search))})
+        _tuned[conn] = ef_search
+    await cur.execute(_pyformat(" UNION ALL ".join(parts)), params, prepare=False)
+    return await cur.fetchall()
+
+
+_tuned: weakref.WeakKeyDictionary[AsyncConnection, int] = weakref.WeakKeyDictionary()
+
+
+def _pyformat(sql: str) -> str:
+    """The `:name` placeholders of the statements above as psycopg's `%(name)s`."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+def _ranked(rows: list[Any], group: Group, query: str | None) -> list[SearchHit]:
     """The group's hits: its best rows of each list (as many as its own search would fetch), fused."""
     k = max(CANDIDATES, group.limit)
     lists = [
@@ -197,6 +265,10 @@ def _learning_scopes(spec: dict[str, str], params: dict[str, Any]) -> list[str]:
     ]
 
 
+# `_tune` as values local to the transaction, one statement (a pipeline takes no multi-statement string).
+TUNE_SQL = "SELECT set_config('hnsw.ef_search', %(ef)s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+
+
 def _tune(conn: Connection, ef_search: int) -> None:
     # relaxed_order lets the HNSW scan keep going when filters (kind, namespace) drop candidates.
     # Custom plans: psycopg prepares a statement after a few runs, and a generic plan cannot see the
@@ -207,7 +279,7 @@ def _tune(conn: Connection, ef_search: int) -> None:
     )
 
 
-def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:
+def _fuse(lists: list[list[Any]], query: str | None, limit: int) -> list[SearchHit]:
     scores: dict[tuple[str, int], float] = {}
     rows: dict[tuple[str, int], Any] = {}
     for ranked in lists:
@@ -219,11 +291,13 @@ def _fuse(lists: list[list[Any]], query: str, limit: int) -> list[SearchHit]:
     return [_hit(rows[key], scores[key], query) for key in best]
 
 
-def _hit(row: Any, score: float, query: str) -> SearchHit:
+def _hit(row: Any, score: float, query: str | None) -> SearchHit:
+    """The hit, with its snippet for `query` (none when `query` is None)."""
     metadata = dict(row.metadata or {})
     metadata.setdefault("id", row.id)
     metadata.setdefault("title", row.title)
-    return SearchHit(row.kind, row.name, round(score, 5), snippet(row.content, query), row.content, metadata)
+    shown = snippet(row.content, query) if query is not None else ""
+    return SearchHit(row.kind, row.name, round(score, 5), shown, row.content, metadata)
 
 
 def snippet(content: str, query: str) -> str:
@@ -233,3 +307,19 @@ def snippet(content: str, query: str) -> str:
     best = max(lines, key=lambda line: len(words & set(re.findall(r"\w+", line.lower()))))
     text_ = " ".join(best.split())
     return text_ if len(text_) <= SNIPPET_CHARS else text_[: SNIPPET_CHARS - 1] + "…"
+
+
+USE_SQL = (
+    # One statement for both counters; an empty list updates nothing.
+    "WITH queries AS (UPDATE ai.documents SET use_count = use_count + 1, last_used_at = now()"
+    " WHERE id = ANY(%(queries)s))"
+    " UPDATE ai.learnings SET use_count = use_count + 1, last_used_at = now() WHERE id = ANY(%(learnings)s)"
+)
+
+
+async def count_use(conn: AsyncConnection, hits: Sequence[SearchHit]) -> None:
+    """Count that these validated queries and learnings were put in front of an agent."""
+    queries = [int(h.metadata["id"]) for h in hits if h.kind == "query"]
+    learned = [int(h.metadata["id"]) for h in hits if h.kind == "learning"]
+    if queries or learned:
+        await conn.execute(USE_SQL, {"queries": queries, "learnings": learned})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from psycopg.rows import class_row
 from sqlalchemy import Connection, Engine, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
+from db.aio import async_pool
 from db.store.records import (
     MessageRecord,
     Page,
@@ -20,6 +22,18 @@ from db.store.records import (
 from db.store.tables import messages, sessions
 
 MAX_PAGE = 200
+# The asyncio pool's statements (psycopg placeholders); the rest of the store builds its own.
+LIST_SQL = (
+    "SELECT id, user_id, title, created_at, updated_at, metadata FROM ai.sessions WHERE user_id = %(user)s"
+    " {after} ORDER BY updated_at DESC, id DESC LIMIT %(n)s"
+)
+FIRST_PAGE_SQL = LIST_SQL.format(after="")
+LATER_PAGE_SQL = LIST_SQL.format(after="AND (updated_at, id) < (%(at)s, %(id)s)")
+HISTORY_SQL = (
+    "SELECT role, content FROM (SELECT m.id, m.role, m.content FROM ai.messages m"
+    " JOIN ai.sessions s ON s.id = m.session_id WHERE s.id = %(session)s AND s.user_id = %(user)s"
+    " ORDER BY m.id DESC LIMIT %(n)s) AS latest ORDER BY id"
+)
 
 
 def single_statement(engine: Engine) -> Connection:
@@ -65,6 +79,22 @@ class SessionStore:
         more = len(rows) > limit
         return Page(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
 
+    async def list_sessions_async(
+        self, user_id: str, limit: int = 20, cursor: str | None = None
+    ) -> Page[SessionRecord]:
+        """`list_sessions` on the asyncio pool (db/aio.py): no worker thread per request."""
+        limit = max(1, min(limit, MAX_PAGE))
+        params: dict[str, Any] = {"user": user_id, "n": limit + 1}
+        if cursor is not None:
+            params["at"], params["id"] = decode_cursor(cursor)
+        sql = FIRST_PAGE_SQL if cursor is None else LATER_PAGE_SQL
+        async with async_pool(self.engine).connection() as conn:
+            cur = conn.cursor(row_factory=class_row(SessionRecord))
+            rows = await (await cur.execute(sql, params)).fetchall()
+        items = rows[:limit]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(items[-1].updated_at, items[-1].id) if more else None)
+
     def delete_session(self, user_id: str, session_id: str) -> bool:
         """Delete the session with its messages, runs and events; False when it is not the user's."""
         query = delete(sessions).where(sessions.c.id == session_id, sessions.c.user_id == user_id)
@@ -86,6 +116,14 @@ class SessionStore:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [(row.role, row.content) for row in reversed(rows)]
+
+    async def session_history_async(
+        self, user_id: str, session_id: str, limit: int = 20
+    ) -> list[tuple[str, str]]:
+        """`session_history` on the asyncio pool (db/aio.py), for the Leader's context."""
+        async with async_pool(self.engine).connection() as conn:
+            cur = await conn.execute(HISTORY_SQL, {"session": session_id, "user": user_id, "n": limit})
+            return [(role, content) for role, content in await cur.fetchall()]
 
     def list_messages(self, user_id: str, session_id: str) -> list[MessageRecord]:
         """Every message of the user's session in order ([] for someone else's session)."""

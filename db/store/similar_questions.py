@@ -16,9 +16,11 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, text
 
+from db.aio import AsyncConnection
+
 SIMILAR = 0.8
 
-COUNT_SQL = text(
+COUNT = (
     # The asked words are a constant at planning (an immutable function of a parameter), so the
     # planner weighs the trigram index against a scan. MATERIALIZED: the exact comparison runs
     # once per distinct word string, not once per run.
@@ -28,6 +30,14 @@ COUNT_SQL = text(
     " SELECT coalesce(sum(n), 0) FROM candidates"
     " WHERE ai.word_overlap(words, ai.content_words(:question)) >= :similar"
 )
+COUNT_SQL = text(COUNT)
+# The same for psycopg: its placeholders, and pg_trgm's `%` doubled.
+COUNT_PSYCOPG = (
+    COUNT.replace("%", "%%")
+    .replace(":window", "%(window)s")
+    .replace(":question", "%(question)s")
+    .replace(":similar", "%(similar)s")
+)
 
 
 def times_asked(engine: Engine, question: str, window: timedelta) -> int:
@@ -35,3 +45,11 @@ def times_asked(engine: Engine, question: str, window: timedelta) -> int:
     params = {"question": question, "window": window, "similar": SIMILAR}
     with engine.connect() as conn:
         return int(conn.execute(COUNT_SQL, params).scalar_one())
+
+
+async def times_asked_async(conn: AsyncConnection, question: str, window: timedelta) -> int:
+    """`times_asked` on an asyncio connection (db/aio.py), for the Leader's context."""
+    params = {"question": question, "window": window, "similar": SIMILAR}
+    # Never prepared: a generic plan could not weigh the trigram index against the asked words.
+    row = await (await conn.execute(COUNT_PSYCOPG, params, prepare=False)).fetchone()
+    return int(row[0]) if row else 0

@@ -18,6 +18,7 @@ from db.embeddings import (
     EmbedderError,
     LocalEmbedder,
     OpenAIEmbedder,
+    RecentEmbeddings,
     default_model_path,
     local_embedder,
     make_embedder,
@@ -68,7 +69,8 @@ def test_openai_embedder_asks_for_the_configured_dimensions() -> None:
         embedder = make_embedder(settings)
         vectors = embedder.embed(["a", "b", "a"])
         body = server.requests[-1].body
-    assert isinstance(embedder, BatchingEmbedder) and isinstance(embedder.inner, OpenAIEmbedder)
+    assert isinstance(embedder, RecentEmbeddings) and isinstance(embedder.inner, BatchingEmbedder)
+    assert isinstance(embedder.inner.inner, OpenAIEmbedder)
     assert embedder.name == "openai:text-embedding-3-small"
     assert body["model"] == "text-embedding-3-small" and body["dimensions"] == 64
     assert vectors.shape == (3, 64) and np.allclose(vectors[0], vectors[2])
@@ -134,6 +136,29 @@ def test_a_failed_model_call_fails_every_caller_merged_into_it() -> None:
     assert all(isinstance(r, EmbedderError) and "the model is gone" in str(r) for r in results)
 
 
-def test_the_server_embedder_merges_concurrent_calls() -> None:
+def test_the_server_embedder_keeps_recent_questions_and_merges_concurrent_calls() -> None:
     embedder = make_embedder(Settings(_env_file=None))  # type: ignore[call-arg]
-    assert isinstance(embedder, BatchingEmbedder) and embedder.name == local_embedder().name
+    assert isinstance(embedder, RecentEmbeddings) and isinstance(embedder.inner, BatchingEmbedder)
+    assert embedder.name == local_embedder().name
+
+
+def test_a_recent_question_is_not_embedded_again_and_gets_the_same_vector() -> None:
+    batching = BatchingEmbedder(local_embedder())
+    recent = RecentEmbeddings(batching)
+    first = recent.embed(["What was revenue last month?"])
+    again = recent.embed(["What was revenue last month?", "How many customers churned?"])
+    assert batching.calls == 2, "the second call embedded only the new question"
+    assert np.array_equal(again[0], first[0])
+    assert np.allclose(again[1], local_embedder().embed(["How many customers churned?"])[0], atol=1e-6)
+
+
+def test_recent_embeddings_keep_a_bounded_number_of_texts_and_loads_bypass_them() -> None:
+    batching = BatchingEmbedder(local_embedder())
+    recent = RecentEmbeddings(batching, size=3)
+    for n in range(5):
+        recent.embed([f"question {n}"])
+    assert len(recent) == 3
+    recent.embed(["question 0"])  # forgotten: embedded again
+    assert batching.calls == 6
+    recent.embed([f"document {n}" for n in range(10)])  # a knowledge load: kept out
+    assert len(recent) == 3 and batching.calls == 7
