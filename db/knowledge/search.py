@@ -266,7 +266,12 @@ def _learning_scopes(spec: dict[str, str], params: dict[str, Any]) -> list[str]:
 
 
 # `_tune` as values local to the transaction, one statement (a pipeline takes no multi-statement string).
-TUNE_SQL = "SELECT set_config('hnsw.ef_search', %(ef)s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+# For the session (is_local false): on an autocommit connection a transaction-local value would be
+# gone before the search that follows it.
+TUNE_SQL = (
+    "SELECT set_config('hnsw.ef_search', %(ef)s, false),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', false)"
+)
 
 
 def _tune(conn: Connection, ef_search: int) -> None:

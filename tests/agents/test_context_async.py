@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import asyncio
 
-from agents.context import ANALYST_STEPS, ENGINEER_STEPS, Request, Sources, assemble, assemble_async
+from agents.context import (
+    ANALYST_STEPS,
+    ENGINEER_STEPS,
+    KNOWLEDGE,
+    Request,
+    Sources,
+    assemble,
+    assemble_async,
+)
 from agents.leader import leader_context, leader_context_async
 from agents.team import Deps
+from db.aio import async_pool
 from db.embeddings import RecentEmbeddings, local_embedder
 from db.knowledge.learnings import save_learning
 from db.knowledge.memory import remember
+from db.knowledge.search import search_groups_async
 from tests.agents import harness
 
 agents_template, team_db, make_deps, deps = (
@@ -38,3 +48,20 @@ def test_the_async_contexts_equal_the_sync_ones_cold_and_warm(deps: Deps) -> Non
     assert engineer == assemble(sources, REQUEST, ENGINEER_STEPS).system
     assert leader == leader_context(sources, REQUEST).system
     assert "in cents" in analyst and "[query: " in analyst and "Works on EMEA accounts" in analyst
+
+
+def test_the_search_on_the_pool_runs_with_the_hnsw_settings(deps: Deps) -> None:
+    """The settings are kept for the pooled connection's session: the next search sees them."""
+    pool = async_pool(deps.engines.service)
+
+    async def settings_after_a_search() -> tuple[str, str]:
+        await search_groups_async(pool, local_embedder(), "invoice amounts", [KNOWLEDGE], ef_search=77)
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT current_setting('hnsw.ef_search'), current_setting('hnsw.iterative_scan')"
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return str(row[0]), str(row[1])
+
+    assert asyncio.run(settings_after_a_search()) == ("77", "relaxed_order")
