@@ -8,6 +8,7 @@ process of its own; the load client (benchmarks/raw_http.py, asyncio) runs here.
 `POST /v1/ask` with an API key and its SSE stream followed to the final event. A question is 4
 model calls of `--model-s` each: the Leader delegates, the Analyst calls run_sql, the Analyst
 answers, the Leader streams its answer over `--model-s`. Per-user limits are off.
+A warm-up of one question per user comes first and is not counted.
 
 For each level (that many questions at once) it prints errors, throughput over the level's wall
 time, p50/p95 overhead beyond model time (latency - 4 x model-s), and CPU seconds per question
@@ -153,8 +154,10 @@ def bench(args: argparse.Namespace, base_url: str) -> None:
         keys = [dash.create_key(f"bench{n}", "analyst") for n in range(args.users)]
         print(machine(dash.database))
         print(f"model: {MODEL_CALLS} calls of {args.model_s:g} s per question; {args.users} users")
-        # The first questions load what stays loaded (the embedder's session, lazy imports, pools).
-        print("warm-up, not counted: " + asyncio.run(run_level(dash, keys, 2, "warm")).report(args.model_s))
+        # The first questions load what stays loaded (the embedder's session, lazy imports, pools,
+        # each user's verified API key): one per user, so the levels measure a server in use.
+        warm = asyncio.run(run_level(dash, keys, len(keys), "warm"))
+        print("warm-up, not counted: " + warm.report(args.model_s))
         for n, level in enumerate(args.levels):
             result = asyncio.run(run_level(dash, keys, level, f"L{n}"))
             print(result.report(args.model_s), flush=True)
