@@ -47,23 +47,25 @@ def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return check
 
 
-def _store(request: Request) -> Store:
+# What the lifespan built, as `async def`: FastAPI runs a plain `def` dependency in a worker thread,
+# a hop per request that costs more than the request's own work on a busy server.
+async def _store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _engines(request: Request) -> Engines:
+async def _engines(request: Request) -> Engines:
     return request.app.state.engines  # type: ignore[no-any-return]
 
 
-def _runner(request: Request) -> Runner:
+async def _runner(request: Request) -> Runner:
     return request.app.state.runner  # type: ignore[no-any-return]
 
 
-def _deps(request: Request) -> Deps:
+async def _deps(request: Request) -> Deps:
     return request.app.state.deps  # type: ignore[no-any-return]
 
 

@@ -30,7 +30,7 @@ NOT_FOUND = documented_errors(e404="No such schedule.")
 TAKEN = documented_errors(e409="A schedule with this name already exists.")
 
 
-def _scheduler(request: Request) -> SchedulerService:
+async def _scheduler(request: Request) -> SchedulerService:
     return request.app.state.scheduler  # type: ignore[no-any-return]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from app.deps import RunnerDep, StoreDep, Viewer
 from app.routes.models import (
@@ -27,15 +27,12 @@ NOT_FOUND = documented_errors(e404="No such session for this caller (someone els
 @router.get("", summary="List your sessions, most recently active first")
 async def list_sessions(
     principal: Viewer,
-    request: Request,
+    store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     cursor: Annotated[
         str | None, Query(max_length=500, description="`next_cursor` of the previous page")
     ] = None,
 ) -> SessionPage:
-    # The store from the app itself, not StoreDep: FastAPI runs a sync dependency in a worker
-    # thread, a hop that costs more than this read on the asyncio pool (db/aio.py).
-    store: Store = request.app.state.store
     page = await store.list_sessions_async(principal.user_id, limit, cursor)
     return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
 
