@@ -18,6 +18,7 @@ import jwt
 from sqlalchemy import Engine
 
 from app.key_cache import KeyCache
+from app.single_flight import SingleFlight
 from core.errors import Unauthorized
 from core.settings import Settings
 from db.api_keys import REVOKED_CHANNEL, ApiKey, any_keys, digest, find_key
@@ -120,6 +121,8 @@ class Authenticator:
         self.jwt = JwtVerifier(settings) if jwt_configured(settings) else None
         self._required = self.jwt is not None
         self.keys = KeyCache()
+        self._asking: SingleFlight[bool] = SingleFlight()
+        self._verifying: SingleFlight[ApiKey | None] = SingleFlight()
 
     def hear(self, listener: Listener) -> None:
         """Remember verified keys only while `listener` hears revocations; forget one when it does."""
@@ -129,7 +132,7 @@ class Authenticator:
     async def required(self) -> bool:
         # Keys are never deleted, so once auth is on it stays on: no need to ask again.
         if not self._required:
-            self._required = await asyncio.to_thread(any_keys, self.engine)
+            self._required = await self._asking.run("", lambda: asyncio.to_thread(any_keys, self.engine))
         return self._required
 
     async def principal(self, authorization: str | None) -> Principal:
@@ -154,6 +157,9 @@ class Authenticator:
         sha = digest(token)
         if (known := self.keys.get(sha)) is not None:
             return known
+        return await self._verifying.run(sha, lambda: self._verify(sha, token))
+
+    async def _verify(self, sha: str, token: str) -> ApiKey | None:
         generation = self.keys.generation
         key = await asyncio.to_thread(find_key, self.engine, token)
         if key is not None:
