@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from db.pool_ping import IDLE_PING_S, in_doubt
 
-POOL_SIZE = 20  # connections per loop; more waiters queue (statements here are short)
+POOL_SIZE = 20  # connections per loop by default; more waiters queue (statements here are short)
 AsyncConnection = psycopg.AsyncConnection[Any]
 
 
@@ -119,10 +119,13 @@ _pools: weakref.WeakKeyDictionary[Engine, AsyncPool] = weakref.WeakKeyDictionary
 
 
 def async_pool(engine: Engine) -> AsyncPool:
-    """The asyncio pool beside `engine` (same role, same database, same server), made once."""
+    """The asyncio pool beside `engine` (same role, same database, same server), made once, as
+    large as the engine's pool with its overflow (2 x DB_POOL_SIZE: with fewer, a few hundred
+    runs in flight queue for connections — measured, benchmarks/runs.py)."""
     pool = _pools.get(engine)
     if pool is None:
-        pool = _pools[engine] = AsyncPool(lambda: engine_conninfo(engine))
+        size = 2 * getattr(engine.pool, "size", lambda: POOL_SIZE // 2)()
+        pool = _pools[engine] = AsyncPool(lambda: engine_conninfo(engine), size=size)
     return pool
 
 
