@@ -7,6 +7,7 @@ refuses to mix vectors from different embedders (see `db.knowledge.vectors`).
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -88,6 +89,10 @@ class LocalEmbedder:
         tokenizer_path: Path = TOKENIZER_PATH,
         threads: int | None = None,
     ) -> None:
+        # Official onnxruntime wheels report usage to Microsoft from Linux too (a DNS lookup and an
+        # upload every few seconds from threads of their own). A self-hosted service must not call
+        # out; the variable is read once, when the runtime starts, and only here is it started.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
         from tokenizers import Tokenizer
 

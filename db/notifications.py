@@ -18,14 +18,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
+from psycopg.abc import RV, PQGen
 from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 CANCEL_CHANNEL = "dash_run_cancel"
 KNOWLEDGE_CHANNEL = "dash_knowledge_changed"  # announced by the triggers of ai.knowledge_version
 RETRY_S = 2.0
+QUIET_WAIT_S = 60.0  # how often the idle listening connection wakes: cancelling its task ends it at once
+
+
+class _ListeningConnection(psycopg.AsyncConnection[Any]):
+    """psycopg wakes every 0.1 s while it waits on a connection, to notice interrupts; a task is
+    cancelled without that, and the listening connection waits nearly all the time."""
+
+    async def wait(self, gen: PQGen[RV], interval: float = QUIET_WAIT_S, timeout: float | None = None) -> RV:
+        return await super().wait(gen, interval=interval, timeout=timeout)
 
 
 def notify_cancel(conn: Connection, run_id: str) -> None:
@@ -74,7 +85,7 @@ class Listener:
             await asyncio.sleep(self.retry_s)
 
     async def _listen(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self.conninfo(), autocommit=True) as conn:
+        async with await _ListeningConnection.connect(self.conninfo(), autocommit=True) as conn:
             for channel in self.handlers:
                 await conn.execute(f"LISTEN {channel}")
             self._hearing(True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +48,34 @@ def test_batching_and_order_do_not_change_vectors() -> None:
     together = embedder.embed(texts)
     one = embedder.embed([texts[41]])
     assert np.allclose(together[41], one[0], atol=1e-4)
+
+
+TELEMETRY_PROBE = """
+import os
+from db.embeddings import LocalEmbedder
+LocalEmbedder().embed(["one"])
+print(os.environ.get("ORT_DISABLE_TELEMETRY"))
+"""
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "1"), ("0", "0")])
+def test_the_runtime_starts_with_its_usage_reports_off_unless_the_operator_says_otherwise(
+    given: str | None, seen: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    if given is not None:
+        env["ORT_DISABLE_TELEMETRY"] = given
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", TELEMETRY_PROBE],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == seen
 
 
 def test_a_corrupted_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
