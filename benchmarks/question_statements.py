@@ -65,9 +65,14 @@ def logged_statements(dash: DashServer, questions: int) -> list[str]:
     assert not [o.error for o in level.outcomes if o.error], level.outcomes
     with log.open(errors="replace") as handle:
         handle.seek(start)
-        return [
-            m.group(1) for line in handle if (m := LOGGED.search(line)) and "pg_reload_conf" not in m.group(1)
-        ]
+        lines = handle.read().splitlines()
+    statements: list[str] = []
+    for line in lines:  # a statement's further lines are logged after a tab
+        if m := LOGGED.search(line):
+            statements.append(m.group(1))
+        elif line.startswith("\t") and statements:
+            statements[-1] = f"{statements[-1]} {line.strip()}".strip()
+    return [s for s in statements if "pg_reload_conf" not in s]
 
 
 def report(statements: list[str], questions: int) -> None:

@@ -1,6 +1,6 @@
 """Concurrent questions over REST to Dash in its own process, against a scripted model.
 
-    python benchmarks/runs.py [--levels 1,50,200] [--model-s 1.0] [--users 20] [--workers N]
+    python benchmarks/runs.py [--levels 1,50,200] [--rounds 3] [--model-s 1.0] [--users 20] [--workers N]
 
 Dash runs as the product does (`dash up`, its own process, sample data and knowledge loaded) on
 an embedded PostgreSQL started in a throw-away folder; the scripted model server runs in a
@@ -10,8 +10,8 @@ model calls of `--model-s` each: the Leader delegates, the Analyst calls run_sql
 answers, the Leader streams its answer over `--model-s`. Per-user limits are off.
 A warm-up of one question per user comes first and is not counted.
 
-For each level (that many questions at once) it prints errors, throughput over the level's wall
-time, p50/p95 overhead beyond model time (latency - 4 x model-s), and CPU seconds per question
+For each level (that many questions at once, `--rounds` times one after another: one question's
+CPU is a few of /proc's 10 ms ticks) it prints errors, throughput over the level's wall time, p50/p95 overhead beyond model time (latency - 4 x model-s), and CPU seconds per question
 of Dash plus PostgreSQL (the `dash up` process tree, the postmaster and all its backends, from
 /proc); the model server and the load client are not counted.
 """
@@ -105,7 +105,8 @@ async def one_question(base_url: str, key: str, question: str) -> Outcome:
 
 @dataclass(frozen=True)
 class Level:
-    questions: int
+    at_once: int
+    rounds: int
     outcomes: list[Outcome]
     wall_s: float
     cpu: CpuMeter
@@ -118,27 +119,28 @@ class Level:
         p95 = overhead[int(0.95 * (len(overhead) - 1))] if overhead else float("nan")
         first = f" (first: {errors[0][:200]})" if errors else ""
         return (
-            f"{self.questions:>4} concurrent: errors {len(errors)}{first}, "
-            f"throughput {self.questions / self.wall_s:.1f} q/s (wall {self.wall_s:.1f} s), "
+            f"{self.at_once:>4} concurrent x {self.rounds}: errors {len(errors)}{first}, "
+            f"throughput {len(self.outcomes) / self.wall_s:.1f} q/s (wall {self.wall_s:.1f} s), "
             f"overhead p50 {p50:.2f} s, p95 {p95:.2f} s, "
-            f"CPU {self.cpu.per(self.questions)} per question; "
+            f"CPU {self.cpu.per(len(self.outcomes))} per question; "
             f"load average before: {self.load}"
         )
 
 
-async def run_level(dash: DashServer, keys: list[str], questions: int, tag: str) -> Level:
+async def run_level(dash: DashServer, keys: list[str], at_once: int, tag: str, rounds: int = 1) -> Level:
     meter, load = CpuMeter(dash.process.pid, dash.postmaster_pid), load_average()
     meter.start()
-    started = time.perf_counter()
-    outcomes = await asyncio.gather(
-        *(
-            one_question(dash.base_url, keys[i % len(keys)], f"What is one? ({tag}-{i})")
-            for i in range(questions)
+    started, outcomes = time.perf_counter(), []
+    for r in range(rounds):
+        outcomes += await asyncio.gather(
+            *(
+                one_question(dash.base_url, keys[i % len(keys)], f"What is one? ({tag}-{r}-{i})")
+                for i in range(at_once)
+            )
         )
-    )
     wall = time.perf_counter() - started
     meter.stop()
-    return Level(questions, list(outcomes), wall, meter, load)
+    return Level(at_once, rounds, outcomes, wall, meter, load)
 
 
 def bench(args: argparse.Namespace, base_url: str) -> None:
@@ -159,20 +161,21 @@ def bench(args: argparse.Namespace, base_url: str) -> None:
         warm = asyncio.run(run_level(dash, keys, len(keys), "warm"))
         print("warm-up, not counted: " + warm.report(args.model_s))
         for n, level in enumerate(args.levels):
-            result = asyncio.run(run_level(dash, keys, level, f"L{n}"))
+            result = asyncio.run(run_level(dash, keys, level, f"L{n}", args.rounds))
             print(result.report(args.model_s), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=lambda v: [int(x) for x in v.split(",")], default=[1, 50, 200])
+    parser.add_argument("--rounds", type=int, default=3, help="batches of each level, one after another")
     parser.add_argument("--model-s", type=float, default=1.0)
     parser.add_argument("--users", type=int, default=20, help="API-key users the questions rotate over")
     parser.add_argument("--workers", type=int, default=0, help="`dash up --workers N` (0: not passed)")
     args = parser.parse_args()
     spawn = mp.get_context("spawn")
     ready, stop = spawn.Queue(), spawn.Event()
-    turns = sum(args.levels) * MODEL_CALLS + 100
+    turns = sum(args.levels) * args.rounds * MODEL_CALLS + 100
     model = spawn.Process(target=model_process, args=(turns, args.model_s, ready, stop))
     model.start()
     try:

@@ -11,10 +11,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+import psycopg
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from db import observe
+from db.aio import AsyncPool
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +39,37 @@ class Submission:
     acting_user: str | None = None  # who made it run when not `user_id` themselves (a schedule)
 
 
-_INSERT = text(
+# Driver SQL (psycopg's %(name)s), sent as it is by both the engine and the asyncio pool.
+_INSERT = (
     "INSERT INTO ai.sql_audit (user_id, agent, session_id, run_id, acting_user, sql, decision, reason,"
-    " finished_at) VALUES (:user_id, :agent, :session_id, :run_id, :acting_user, :sql, :decision, :reason,"
-    " CASE WHEN :finished THEN now() END) RETURNING id"
+    " finished_at) VALUES (%(user_id)s, %(agent)s, %(session_id)s, %(run_id)s, %(acting_user)s, %(sql)s,"
+    " %(decision)s, %(reason)s, CASE WHEN %(finished)s THEN now() END) RETURNING id"
 )
-_FINISH = text(
-    "UPDATE ai.sql_audit SET finished_at = now(), row_count = :row_count,"
-    " duration_ms = :duration_ms, error = :error WHERE id = :id"
+_FINISH = (
+    "UPDATE ai.sql_audit SET finished_at = now(), row_count = %(row_count)s,"
+    " duration_ms = %(duration_ms)s, error = %(error)s WHERE id = %(id)s"
 )
+_NOT_RUN = "the statement was not run"
 
 
 def begin(service: Engine, sub: Submission, *, finished: bool = False) -> int:
     """Record a submission; returns the audit row id. `finished` for refusals (nothing follows)."""
-    params = {**sub.__dict__, "reason": sub.reason or None, "finished": finished}
-    row = _write(service, _INSERT, params, sub, "the statement was not run")
+    row = _write(service, _INSERT, _begun(sub, finished), sub, _NOT_RUN)
     if finished:
         observe.emit("sql", role=sub.agent, decision=sub.decision, seconds=0.0)
     return int(row)  # type: ignore[call-overload]
+
+
+async def begin_async(pool: AsyncPool, sub: Submission, *, finished: bool = False) -> int:
+    """`begin` over the service role's asyncio pool."""
+    row = await _write_async(pool, _INSERT, _begun(sub, finished), sub, _NOT_RUN)
+    if finished:
+        observe.emit("sql", role=sub.agent, decision=sub.decision, seconds=0.0)
+    return int(row)  # type: ignore[call-overload]
+
+
+def _begun(sub: Submission, finished: bool) -> dict[str, object]:
+    return {**sub.__dict__, "reason": sub.reason or None, "finished": finished}
 
 
 def finish(
@@ -68,25 +83,62 @@ def finish(
 ) -> None:
     """Complete the row of a statement that ran (or failed while running)."""
     params = {"id": audit_id, "row_count": row_count, "duration_ms": duration_ms, "error": error}
-    _write(service, _FINISH, params, sub, f"the statement ran; audit row {audit_id} is incomplete")
+    _write(service, _FINISH, params, sub, _incomplete(audit_id))
     observe.emit("sql", role=sub.agent, decision="failed" if error else "allowed", seconds=duration_ms / 1000)
 
 
+async def finish_async(
+    pool: AsyncPool,
+    audit_id: int,
+    sub: Submission,
+    *,
+    row_count: int | None,
+    duration_ms: float,
+    error: str | None,
+) -> None:
+    """`finish` over the service role's asyncio pool."""
+    params = {"id": audit_id, "row_count": row_count, "duration_ms": duration_ms, "error": error}
+    await _write_async(pool, _FINISH, params, sub, _incomplete(audit_id))
+    observe.emit("sql", role=sub.agent, decision="failed" if error else "allowed", seconds=duration_ms / 1000)
+
+
+def _incomplete(audit_id: int) -> str:
+    return f"the statement ran; audit row {audit_id} is incomplete"
+
+
 def _write(
-    service: Engine, statement: object, params: Mapping[str, object], sub: Submission, consequence: str
+    service: Engine, statement: str, params: Mapping[str, object], sub: Submission, consequence: str
 ) -> object:
     try:
         # One statement, its own transaction: no BEGIN and COMMIT round trips around it. The row
         # is still written (committed) before the audited statement runs, and completed after.
         with service.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            result = conn.execute(statement, params)  # type: ignore[call-overload]
+            result = conn.exec_driver_sql(statement, params)  # type: ignore[arg-type]
             written = result.scalar() if result.returns_rows else result.rowcount
-        if not written:
-            raise SQLAlchemyError("no audit row was written")
-        return written
     except SQLAlchemyError as exc:
-        log.error("SQL audit write failed for %s statement %.200r: %s", sub.agent, sub.sql, exc)
-        raise AuditError(
-            f"could not write the SQL audit record ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
-            f"{consequence}. Check that migrations ran and the service role can write schema ai."
-        ) from exc
+        raise _failed(sub, consequence, exc) from exc
+    if not written:
+        raise _failed(sub, consequence, RuntimeError("no audit row was written"))
+    return written
+
+
+async def _write_async(
+    pool: AsyncPool, statement: str, params: Mapping[str, object], sub: Submission, consequence: str
+) -> object:
+    try:
+        async with pool.connection() as conn:  # autocommit: one statement, its own transaction
+            cursor = await conn.execute(statement, params)  # type: ignore[arg-type]
+            written = (await cursor.fetchone() or (None,))[0] if cursor.description else cursor.rowcount
+    except psycopg.Error as exc:
+        raise _failed(sub, consequence, exc) from exc
+    if not written or (isinstance(written, int) and written < 0):
+        raise _failed(sub, consequence, RuntimeError("no audit row was written"))
+    return written
+
+
+def _failed(sub: Submission, consequence: str, exc: Exception) -> AuditError:
+    log.error("SQL audit write failed for %s statement %.200r: %s", sub.agent, sub.sql, exc)
+    return AuditError(
+        f"could not write the SQL audit record ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+        f"{consequence}. Check that migrations ran and the service role can write schema ai."
+    )

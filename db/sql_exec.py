@@ -1,18 +1,22 @@
 """Run one agent SQL statement: guard, role, transaction, limits, JSON-safe rows, audit.
 
-`run_sql()` is the only way agents and `dash sql` execute SQL. Layers, each able to stop an attack
-alone (DESIGN.md section 3):
+`run_sql()` is the only way agents and `dash sql` execute SQL (`run_sql_async()` is the same path
+on the event loop: the analyst's statement over an asyncio connection, no worker thread). Layers,
+each able to stop an attack alone (DESIGN.md section 3):
 
 1. the guard (`db.sql_guard`) decides; refusals are audited and never reach the database;
 2. `run_statement()` runs the statement as the agent's own role: the analyst inside a
    `READ ONLY` transaction that is always rolled back, the engineer in a normal one; both with
    `SET LOCAL` statement and lock timeouts, over the extended protocol (one statement only), and
    fetching at most `max_rows + 1` rows;
-3. grants (`db.bootstrap`), and a `DISCARD ALL` before any connection goes back to the pool.
+3. grants (`db.bootstrap`), and a `DISCARD ALL` before any connection goes back to the pool (a
+   connection that cannot be reset is closed instead).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import time
 from dataclasses import dataclass, field, fields
@@ -24,6 +28,7 @@ from sqlalchemy import Engine, event
 
 from core.settings import Settings
 from db import audit
+from db.aio import AsyncConnection, AsyncPool, async_pool
 from db.engines import Engines, engineer_owner
 from db.sql_guard import Catalog, Decision, check
 from db.sql_values import cap_rows, json_safe
@@ -112,16 +117,7 @@ def run_sql(
     """
     context, limits = context or SqlContext(), limits or SqlLimits()
     decision = decide(engines, role, sql)
-    sub = audit.Submission(
-        role if role in ROLES else "analyst",
-        sql,
-        decision.label,
-        decision.reason,
-        context.user_id,
-        context.session_id,
-        context.run_id,
-        context.acting_user,
-    )
+    sub = _submission(role, sql, decision, context)
     if not decision.allowed:
         audit.begin(engines.service, sub, finished=True)
         return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
@@ -136,6 +132,52 @@ def run_sql(
         error=outcome.error,
     )
     return _result(outcome, decision)
+
+
+async def run_sql_async(
+    engines: Engines,
+    role: str,
+    sql: str,
+    *,
+    context: SqlContext | None = None,
+    limits: SqlLimits | None = None,
+) -> SqlResult:
+    """`run_sql` for code on the event loop. The analyst's statement and its audit rows go over
+    asyncio connections (`db.aio`); the engineer's (a catalog read first, then mostly DDL) run
+    as `run_sql` in a worker thread. Same guard, audit, role, transaction, limits and reset."""
+    if role != "analyst":
+        return await asyncio.to_thread(run_sql, engines, role, sql, context=context, limits=limits)
+    context, limits = context or SqlContext(), limits or SqlLimits()
+    decision = check(role, sql, None)
+    sub = _submission(role, sql, decision, context)
+    service = async_pool(engines.service)
+    if not decision.allowed:
+        await audit.begin_async(service, sub, finished=True)
+        return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
+    audit_id = await audit.begin_async(service, sub)
+    outcome = await run_analyst_statement(async_pool(engines.analyst), sql, limits)
+    await audit.finish_async(
+        service,
+        audit_id,
+        sub,
+        row_count=outcome.row_count,
+        duration_ms=outcome.duration_ms,
+        error=outcome.error,
+    )
+    return _result(outcome, decision)
+
+
+def _submission(role: str, sql: str, decision: Decision, context: SqlContext) -> audit.Submission:
+    return audit.Submission(
+        role if role in ROLES else "analyst",
+        sql,
+        decision.label,
+        decision.reason,
+        context.user_id,
+        context.session_id,
+        context.run_id,
+        context.acting_user,
+    )
 
 
 def decide(engines: Engines, role: str, sql: str) -> Decision:
@@ -196,6 +238,69 @@ def run_statement(engine: Engine, role: str, sql: str, limits: SqlLimits) -> Out
     return outcome
 
 
+async def run_analyst_statement(pool: AsyncPool, sql: str, limits: SqlLimits) -> Outcome:
+    """`run_statement` for the analyst on an asyncio connection of the analyst role's pool. No guard.
+
+    The connection is in autocommit mode, so the read-only transaction is opened explicitly, in
+    the same round trip as its limits; after the statement it is rolled back and the session
+    discarded before the pool may hand the connection out again. One that cannot be reset
+    (left mid-protocol, cancelled, broken) is closed.
+    """
+    started = time.perf_counter()
+    async with pool.connection() as conn:
+        reset = False
+        try:
+            conn.prepare_threshold = None  # DISCARD ALL drops prepared statements behind psycopg's back
+            try:
+                await conn.execute(f"BEGIN READ ONLY; {_limits_sql('analyst', limits)}")  # type: ignore[arg-type]
+                outcome = await _fetch_async(conn, sql, limits)
+            except psycopg.Error as exc:
+                outcome = Outcome(duration_ms=(time.perf_counter() - started) * 1000, error=_describe(exc))
+            with contextlib.suppress(psycopg.Error):
+                await conn.execute("ROLLBACK")
+                await conn.execute("DISCARD ALL")
+                reset = True
+        finally:
+            if not reset:
+                conn.pgconn.finish()  # closed: the pool does not take it back
+    return outcome
+
+
+async def _fetch_async(conn: AsyncConnection, sql: str, limits: SqlLimits) -> Outcome:
+    """The analyst's `_fetch`: at most max_rows + 1 rows, streamed, over the extended protocol."""
+    started = time.perf_counter()
+    raw: list[tuple[Any, ...]] = []
+    columns: tuple[str, ...] = ()
+    async with conn.cursor() as cur:
+        # Closing the stream early cancels the rest of the result (psycopg), before anything else
+        # is sent on this connection.
+        async with contextlib.aclosing(cur.stream(sql)) as rows:  # type: ignore[arg-type,type-var]
+            async for row in rows:
+                if not raw:
+                    columns = tuple(d.name for d in cur.description or ())
+                raw.append(row)
+                if len(raw) > limits.max_rows:
+                    break
+        if not raw:
+            columns = tuple(d.name for d in cur.description or ())
+        affected = cur.rowcount if not columns else None
+    duration_ms = (time.perf_counter() - started) * 1000
+    truncated = len(raw) > limits.max_rows
+    rows_out, capped = cap_rows([json_safe(r) for r in raw[: limits.max_rows]], limits.max_result_chars)
+    count = affected if affected is not None and affected >= 0 else len(rows_out)
+    return Outcome(columns, tuple(rows_out), count, truncated or capped, duration_ms)
+
+
+def _limits_sql(role: str, limits: SqlLimits) -> str:
+    """search_path pinned to what the guard resolved names with; the role's timeouts."""
+    path = SEARCH_PATHS.get(role, SEARCH_PATHS["analyst"])
+    return (
+        f"SET LOCAL search_path = {path}; "
+        f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}; "
+        f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}"
+    )
+
+
 def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) -> None:
     """One round trip of our own fixed SQL (the simple protocol takes several statements)."""
     # psycopg opens the transaction here, so READ ONLY comes before any query. search_path is
@@ -203,12 +308,7 @@ def _open_transaction(conn: psycopg.Connection, role: str, limits: SqlLimits) ->
     # The engineer acts as its NOLOGIN owner role (set at connection start; pinned again here).
     owner = psycopg.sql.Identifier(engineer_owner(conn.info.user)).as_string(conn)
     mode = f"SET LOCAL ROLE {owner}; " if role == "engineer" else "SET TRANSACTION READ ONLY; "
-    path = SEARCH_PATHS.get(role, SEARCH_PATHS["analyst"])
-    conn.execute(
-        f"{mode}SET LOCAL search_path = {path}; "  # type: ignore[arg-type]
-        f"SET LOCAL statement_timeout = {int(limits.statement_timeout_ms)}; "
-        f"SET LOCAL lock_timeout = {int(limits.lock_timeout_ms)}"
-    )
+    conn.execute(f"{mode}{_limits_sql(role, limits)}")  # type: ignore[arg-type]
 
 
 def _fetch(conn: psycopg.Connection, role: str, sql: str, limits: SqlLimits) -> Outcome:

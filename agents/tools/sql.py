@@ -6,8 +6,9 @@ only evidence `save_validated_query` accepts that a query really ran in this run
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlglot import exp
 
 from agents.charts import KINDS, ChartKind, choose_chart
 from db.engines import Engines
-from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql
+from db.sql_exec import SqlContext, SqlLimits, SqlResult, run_sql_async
 from db.sql_guard import Decision
 
 # Called after a statement succeeded: (the guard's decision, sql, purpose). The engineer records
@@ -126,10 +127,11 @@ def sql_tool(
     ledger: SqlLedger,
     limits: SqlLimits,
     after_success: AfterSuccess | None = None,
-) -> Callable[..., dict[str, Any]]:
-    """`run_sql(sql, purpose)` bound to one role, caller and run."""
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """`run_sql(sql, purpose)` bound to one role, caller and run (on the event loop: the
+    analyst's statement needs no worker thread)."""
 
-    def run_sql_tool(sql: str, purpose: str = "", chart: ChartKind = "auto") -> dict[str, Any]:
+    async def run_sql_tool(sql: str, purpose: str = "", chart: ChartKind = "auto") -> dict[str, Any]:
         """Run one SQL statement and return its rows (or why it was refused or failed).
 
         Args:
@@ -137,13 +139,13 @@ def sql_tool(
             purpose: What the statement is for, in one sentence (recorded with objects you build).
             chart: The chart shown with the answer: auto (chosen from the result's shape), line, bar, scatter or none.
         """
-        result = run_sql(engines, role, sql, context=context, limits=limits)
+        result = await run_sql_async(engines, role, sql, context=context, limits=limits)
         table = result_table(result, chart if chart in KINDS else "auto")
         if result.decision == "allowed":
             statement = result.guard.statement if result.guard is not None else None
             ledger.record(role, sql, table is not None, table, statement)
         if table is not None and after_success is not None and result.guard is not None:
-            after_success(result.guard, sql, purpose)
+            await asyncio.to_thread(after_success, result.guard, sql, purpose)
         # The model learns whether a chart is shown, so its answer need not list every number.
         return {**({"chart": table.chart_kind} if table else {}), **result_for_model(result)}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 
 from agents.team import Deps
@@ -27,7 +29,7 @@ SQL = (
 def test_a_saved_query_lists_the_tables_it_reads_from_the_guards_parse(deps: Deps) -> None:
     ledger = SqlLedger()
     run_sql = sql_tool(deps.engines, "analyst", SqlContext("alice"), ledger, SqlLimits())
-    assert run_sql(SQL)["ok"]
+    assert asyncio.run(run_sql(SQL))["ok"]
     ran = ledger.success(SQL)
     assert ran is not None and ran.statement is not None, "the ledger keeps what the guard parsed"
     save = save_query_tool(deps.engines, local_embedder(), ledger, CreatedBy(agent="analyst", user="alice"))

@@ -2,18 +2,21 @@
 
 With the guard bypassed (`run_statement`: role, transaction, limits, pool reset only), each refused
 fixture must be refused by the server, stopped by the timeout, or leave no trace: the fingerprint
-of data and catalog and the pooled session's state are compared before and after every case.
+of data and catalog and the pooled session's state are compared before and after every case. The
+analyst's statements run both ways: in a worker thread on the engine (`run_sql`, `dash sql`) and
+on the event loop over an asyncio connection (`run_sql_async`, the agents' tool).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,20 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from db.aio import async_pool
 from db.audit import AuditError
 from db.bootstrap import admin_dsn, bootstrap
 from db.engines import DatabaseTarget, Engines, with_database
-from db.sql_exec import SqlContext, SqlLimits, run_sql, run_statement
+from db.sql_exec import (
+    Outcome,
+    SqlContext,
+    SqlLimits,
+    SqlResult,
+    run_analyst_statement,
+    run_sql,
+    run_sql_async,
+    run_statement,
+)
 from tests.conftest import TEMPLATE, cli_environment
 from tests.db.test_sql_guard import load_cases
 
@@ -146,12 +159,31 @@ def state(target: DatabaseTarget, engines: Engines) -> dict[str, Any]:
 REFUSED = [c for c in load_cases("*_refused.yaml")]
 
 
+async def on_the_loop(engines: Engines, statement: str) -> tuple[Outcome, tuple[tuple[Any, ...], ...]]:
+    """The analyst's statement over the asyncio pool, then the session probe on the same pool in
+    the same loop (the connection the statement used, if it could be reset and kept)."""
+    pool = async_pool(engines.analyst)
+    outcome = await run_analyst_statement(pool, statement, LAYER_LIMITS)
+    return outcome, (await run_analyst_statement(pool, SESSION_PROBE, LAYER_LIMITS)).rows
+
+
+def assert_stopped(case: dict[str, Any], outcome: Outcome) -> None:
+    if case["db"] == "timeout":
+        assert outcome.error and TIMEOUT_SQLSTATE in outcome.error, outcome
+    elif case["db"] == "db_refuses":
+        assert outcome.error and "SQLSTATE" in outcome.error, outcome
+
+
 @pytest.mark.parametrize("case", REFUSED, ids=lambda c: f"{c['role']}-{c['id']}")
 def test_database_layer_alone_stops_refused_statement(
     case: dict[str, Any], layer_db: DatabaseTarget, engines: Engines, baseline: dict[str, Any]
 ) -> None:
     engine = engines.analyst if case["role"] == "analyst" else engines.engineer
     outcome = run_statement(engine, case["role"], case["sql"], LAYER_LIMITS)
+    if case["role"] == "analyst":
+        on_loop, session = asyncio.run(on_the_loop(engines, case["sql"]))
+        assert_stopped(case, on_loop)
+        assert session == baseline["analyst_session"], f"{case['id']} left state on the asyncio connection"
     if case["db"] == "inert":
         assert case["id"] in INERT, "a new inert case needs a conscious decision"
         fresh = Engines(layer_db, pool_size=1)
@@ -161,10 +193,7 @@ def test_database_layer_alone_stops_refused_statement(
             fresh.dispose()
         assert session == baseline["engineer_session"], "a new engineer session saw the change"
         bootstrap(layer_db)  # clears the owner role's own settings
-    elif case["db"] == "timeout":
-        assert outcome.error and TIMEOUT_SQLSTATE in outcome.error, outcome
-    elif case["db"] == "db_refuses":
-        assert outcome.error and "SQLSTATE" in outcome.error, outcome
+    assert_stopped(case, outcome)
     after = state(layer_db, engines)
     assert after == {k: v for k, v in baseline.items() if k != "data"}, f"{case['id']} left a trace"
 
@@ -212,11 +241,24 @@ def fresh(db: DatabaseTarget) -> Iterator[Engines]:
     engines.dispose()
 
 
-def test_every_submission_is_audited(fresh: Engines, db: DatabaseTarget) -> None:
+Run = Callable[..., SqlResult]
+
+
+def _run_on_the_loop(engines: Engines, role: str, statement: str, **options: Any) -> SqlResult:
+    return asyncio.run(run_sql_async(engines, role, statement, **options))
+
+
+@pytest.fixture(params=["thread", "loop"])
+def run(request: pytest.FixtureRequest) -> Run:
+    """`run_sql` (a worker thread, the engines) or `run_sql_async` (the event loop, asyncio connections)."""
+    return run_sql if request.param == "thread" else _run_on_the_loop
+
+
+def test_every_submission_is_audited(fresh: Engines, db: DatabaseTarget, run: Run) -> None:
     who = SqlContext(user_id="u-42", session_id="s-1", run_id="r-1")
-    run_sql(fresh, "analyst", "SELECT * FROM customers LIMIT 3", context=who)
-    run_sql(fresh, "analyst", "DELETE FROM customers", context=who)
-    run_sql(fresh, "engineer", "INSERT INTO dash.nothing_here VALUES (1)", context=who)
+    run(fresh, "analyst", "SELECT * FROM customers LIMIT 3", context=who)
+    run(fresh, "analyst", "DELETE FROM customers", context=who)
+    run(fresh, "engineer", "INSERT INTO dash.nothing_here VALUES (1)", context=who)
     rows = _admin(
         db,
         "SELECT user_id, agent, session_id, run_id, sql, decision, reason, row_count,"
@@ -229,31 +271,33 @@ def test_every_submission_is_audited(fresh: Engines, db: DatabaseTarget) -> None
     assert failed[1] == "engineer" and failed[5] == "allowed" and "does not exist" in failed[9]
 
 
-def test_audit_failure_stops_the_statement(fresh: Engines, db: DatabaseTarget) -> None:
+def test_audit_failure_stops_the_statement(fresh: Engines, db: DatabaseTarget, run: Run) -> None:
     _admin(db, f"REVOKE INSERT ON ai.sql_audit FROM {db.service.role}")
     with pytest.raises(AuditError, match="was not run"):
-        run_sql(fresh, "engineer", "CREATE TABLE dash.unaudited (x int)")
+        run(fresh, "engineer", "CREATE TABLE dash.unaudited (x int)")
     assert not _admin(db, "SELECT 1 FROM pg_tables WHERE tablename = 'unaudited'")
+    with pytest.raises(AuditError, match="was not run"):
+        run(fresh, "analyst", "SELECT 1")
 
 
-def test_rows_are_capped_and_marked_truncated(fresh: Engines) -> None:
-    result = run_sql(fresh, "analyst", "SELECT n FROM generate_series(1, 20) n", limits=SqlLimits(max_rows=5))
+def test_rows_are_capped_and_marked_truncated(fresh: Engines, run: Run) -> None:
+    result = run(fresh, "analyst", "SELECT n FROM generate_series(1, 20) n", limits=SqlLimits(max_rows=5))
     assert result.ok and result.truncated and result.rows == tuple((n,) for n in range(1, 6))
-    exact = run_sql(fresh, "analyst", "SELECT n FROM generate_series(1, 5) n", limits=SqlLimits(max_rows=5))
+    exact = run(fresh, "analyst", "SELECT n FROM generate_series(1, 5) n", limits=SqlLimits(max_rows=5))
     assert not exact.truncated and exact.row_count == 5
 
 
-def test_result_size_for_a_model_is_capped(fresh: Engines) -> None:
+def test_result_size_for_a_model_is_capped(fresh: Engines, run: Run) -> None:
     limits = SqlLimits(max_rows=1000, max_result_chars=2_000)
-    result = run_sql(fresh, "analyst", "SELECT repeat('x', 100) FROM generate_series(1, 500)", limits=limits)
+    result = run(fresh, "analyst", "SELECT repeat('x', 100) FROM generate_series(1, 500)", limits=limits)
     assert result.truncated and 0 < len(result.rows) < 500
     assert len(json.dumps(result.as_dict()["rows"])) <= 2_000
-    wide = run_sql(fresh, "analyst", "SELECT repeat('y', 100000) AS big", limits=SqlLimits())
+    wide = run(fresh, "analyst", "SELECT repeat('y', 100000) AS big", limits=SqlLimits())
     assert wide.truncated and len(wide.rows[0][0]) < 3_000
 
 
-def test_values_are_json_safe(fresh: Engines) -> None:
-    result = run_sql(
+def test_values_are_json_safe(fresh: Engines, run: Run) -> None:
+    result = run(
         fresh,
         "analyst",
         """
@@ -273,9 +317,9 @@ def test_values_are_json_safe(fresh: Engines) -> None:
     assert row["arr"] == [1, 2] and row["nan"] == "nan" and row["flag"] is True
 
 
-def test_slow_query_is_stopped_by_the_timeout(fresh: Engines) -> None:
+def test_slow_query_is_stopped_by_the_timeout(fresh: Engines, run: Run) -> None:
     started = time.monotonic()
-    result = run_sql(
+    result = run(
         fresh,
         "analyst",
         "SELECT count(*) FROM generate_series(1, 1000000000)",
@@ -285,14 +329,14 @@ def test_slow_query_is_stopped_by_the_timeout(fresh: Engines) -> None:
     assert time.monotonic() - started < 10
 
 
-def test_show_and_explain_return_rows_under_the_same_limits(fresh: Engines) -> None:
+def test_show_and_explain_return_rows_under_the_same_limits(fresh: Engines, run: Run) -> None:
     """SHOW answers one row; EXPLAIN a plan; EXPLAIN ANALYZE runs read-only and under the timeout."""
-    shown = run_sql(fresh, "analyst", "SHOW transaction_read_only")
+    shown = run(fresh, "analyst", "SHOW transaction_read_only")
     assert shown.ok and shown.columns == ("transaction_read_only",) and shown.rows == (("on",),)
-    plan = run_sql(fresh, "analyst", "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers")
+    plan = run(fresh, "analyst", "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers")
     assert plan.ok and plan.columns == ("QUERY PLAN",) and plan.rows[0][0][0]["Plan"]["Actual Rows"] == 1
     slow = "EXPLAIN ANALYZE SELECT count(*) FROM generate_series(1, 1000000000)"
-    stopped = run_sql(fresh, "analyst", slow, limits=SqlLimits(statement_timeout_ms=300))
+    stopped = run(fresh, "analyst", slow, limits=SqlLimits(statement_timeout_ms=300))
     assert not stopped.ok and "statement timeout" in (stopped.error or "")
 
 
