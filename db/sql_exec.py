@@ -284,11 +284,7 @@ async def _fetch_async(conn: AsyncConnection, sql: str, limits: SqlLimits) -> Ou
         if not raw:
             columns = tuple(d.name for d in cur.description or ())
         affected = cur.rowcount if not columns else None
-    duration_ms = (time.perf_counter() - started) * 1000
-    truncated = len(raw) > limits.max_rows
-    rows_out, capped = cap_rows([json_safe(r) for r in raw[: limits.max_rows]], limits.max_result_chars)
-    count = affected if affected is not None and affected >= 0 else len(rows_out)
-    return Outcome(columns, tuple(rows_out), count, truncated or capped, duration_ms)
+    return _outcome(raw, columns, affected, started, limits)
 
 
 def _limits_sql(role: str, limits: SqlLimits) -> str:
@@ -326,6 +322,13 @@ def _fetch(conn: psycopg.Connection, role: str, sql: str, limits: SqlLimits) -> 
             raw = list(itertools.islice(cur.stream(sql), limits.max_rows + 1))  # type: ignore[arg-type]
         columns = tuple(d.name for d in cur.description or ())
         affected = cur.rowcount if not columns else None
+    return _outcome(raw, columns, affected, started, limits)
+
+
+def _outcome(
+    raw: list[Any], columns: tuple[str, ...], affected: int | None, started: float, limits: SqlLimits
+) -> Outcome:
+    """JSON-safe rows within the limits; `affected` is the row count of a statement without rows."""
     duration_ms = (time.perf_counter() - started) * 1000
     truncated = len(raw) > limits.max_rows
     rows, capped = cap_rows([json_safe(r) for r in raw[: limits.max_rows]], limits.max_result_chars)
