@@ -52,54 +52,55 @@ _FINISH = (
 _NOT_RUN = "the statement was not run"
 
 
+@dataclass(frozen=True)
+class Completion:
+    """How a statement that ran ended (recorded by `finish`)."""
+
+    row_count: int | None
+    duration_ms: float
+    error: str | None
+
+
 def begin(service: Engine, sub: Submission, *, finished: bool = False) -> int:
     """Record a submission; returns the audit row id. `finished` for refusals (nothing follows)."""
-    row = _write(service, _INSERT, _begun(sub, finished), sub, _NOT_RUN)
-    if finished:
-        observe.emit("sql", role=sub.agent, decision=sub.decision, seconds=0.0)
-    return int(row)  # type: ignore[call-overload]
+    return _begun(sub, finished, _write(service, _INSERT, _begin_params(sub, finished), sub, _NOT_RUN))
 
 
 async def begin_async(pool: AsyncPool, sub: Submission, *, finished: bool = False) -> int:
     """`begin` over the service role's asyncio pool."""
-    row = await _write_async(pool, _INSERT, _begun(sub, finished), sub, _NOT_RUN)
+    written = await _write_async(pool, _INSERT, _begin_params(sub, finished), sub, _NOT_RUN)
+    return _begun(sub, finished, written)
+
+
+def finish(service: Engine, audit_id: int, sub: Submission, done: Completion) -> None:
+    """Complete the row of a statement that ran (or failed while running)."""
+    _write(service, _FINISH, _finish_params(audit_id, done), sub, _incomplete(audit_id))
+    _finished(sub, done)
+
+
+async def finish_async(pool: AsyncPool, audit_id: int, sub: Submission, done: Completion) -> None:
+    """`finish` over the service role's asyncio pool."""
+    await _write_async(pool, _FINISH, _finish_params(audit_id, done), sub, _incomplete(audit_id))
+    _finished(sub, done)
+
+
+def _begin_params(sub: Submission, finished: bool) -> dict[str, object]:
+    return {**sub.__dict__, "reason": sub.reason or None, "finished": finished}
+
+
+def _begun(sub: Submission, finished: bool, row: object) -> int:
     if finished:
         observe.emit("sql", role=sub.agent, decision=sub.decision, seconds=0.0)
     return int(row)  # type: ignore[call-overload]
 
 
-def _begun(sub: Submission, finished: bool) -> dict[str, object]:
-    return {**sub.__dict__, "reason": sub.reason or None, "finished": finished}
+def _finish_params(audit_id: int, done: Completion) -> dict[str, object]:
+    return {"id": audit_id, "row_count": done.row_count, "duration_ms": done.duration_ms, "error": done.error}
 
 
-def finish(
-    service: Engine,
-    audit_id: int,
-    sub: Submission,
-    *,
-    row_count: int | None,
-    duration_ms: float,
-    error: str | None,
-) -> None:
-    """Complete the row of a statement that ran (or failed while running)."""
-    params = {"id": audit_id, "row_count": row_count, "duration_ms": duration_ms, "error": error}
-    _write(service, _FINISH, params, sub, _incomplete(audit_id))
-    observe.emit("sql", role=sub.agent, decision="failed" if error else "allowed", seconds=duration_ms / 1000)
-
-
-async def finish_async(
-    pool: AsyncPool,
-    audit_id: int,
-    sub: Submission,
-    *,
-    row_count: int | None,
-    duration_ms: float,
-    error: str | None,
-) -> None:
-    """`finish` over the service role's asyncio pool."""
-    params = {"id": audit_id, "row_count": row_count, "duration_ms": duration_ms, "error": error}
-    await _write_async(pool, _FINISH, params, sub, _incomplete(audit_id))
-    observe.emit("sql", role=sub.agent, decision="failed" if error else "allowed", seconds=duration_ms / 1000)
+def _finished(sub: Submission, done: Completion) -> None:
+    decision = "failed" if done.error else "allowed"
+    observe.emit("sql", role=sub.agent, decision=decision, seconds=done.duration_ms / 1000)
 
 
 def _incomplete(audit_id: int) -> str:
@@ -117,9 +118,7 @@ def _write(
             written = result.scalar() if result.returns_rows else result.rowcount
     except SQLAlchemyError as exc:
         raise _failed(sub, consequence, exc) from exc
-    if not written:
-        raise _failed(sub, consequence, RuntimeError("no audit row was written"))
-    return written
+    return _checked(written, sub, consequence)
 
 
 async def _write_async(
@@ -131,6 +130,11 @@ async def _write_async(
             written = (await cursor.fetchone() or (None,))[0] if cursor.description else cursor.rowcount
     except psycopg.Error as exc:
         raise _failed(sub, consequence, exc) from exc
+    return _checked(written, sub, consequence)
+
+
+def _checked(written: object, sub: Submission, consequence: str) -> object:
+    """The new row's id, or the number of rows completed: neither may be missing or zero."""
     if not written or (isinstance(written, int) and written < 0):
         raise _failed(sub, consequence, RuntimeError("no audit row was written"))
     return written

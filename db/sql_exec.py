@@ -79,6 +79,9 @@ class Outcome:
     duration_ms: float = 0.0
     error: str | None = None
 
+    def completion(self) -> audit.Completion:
+        return audit.Completion(self.row_count, self.duration_ms, self.error)
+
 
 @dataclass(frozen=True)
 class SqlResult:
@@ -120,17 +123,10 @@ def run_sql(
     sub = _submission(role, sql, decision, context)
     if not decision.allowed:
         audit.begin(engines.service, sub, finished=True)
-        return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
+        return _refused(decision)
     audit_id = audit.begin(engines.service, sub)
     outcome = run_statement(_engine(engines, role), role, sql, limits)
-    audit.finish(
-        engines.service,
-        audit_id,
-        sub,
-        row_count=outcome.row_count,
-        duration_ms=outcome.duration_ms,
-        error=outcome.error,
-    )
+    audit.finish(engines.service, audit_id, sub, outcome.completion())
     return _result(outcome, decision)
 
 
@@ -153,17 +149,10 @@ async def run_sql_async(
     service = async_pool(engines.service)
     if not decision.allowed:
         await audit.begin_async(service, sub, finished=True)
-        return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
+        return _refused(decision)
     audit_id = await audit.begin_async(service, sub)
     outcome = await run_analyst_statement(async_pool(engines.analyst), sql, limits)
-    await audit.finish_async(
-        service,
-        audit_id,
-        sub,
-        row_count=outcome.row_count,
-        duration_ms=outcome.duration_ms,
-        error=outcome.error,
-    )
+    await audit.finish_async(service, audit_id, sub, outcome.completion())
     return _result(outcome, decision)
 
 
@@ -188,6 +177,10 @@ def decide(engines: Engines, role: str, sql: str) -> Decision:
 
 def _engine(engines: Engines, role: str) -> Engine:
     return engines.analyst if role == "analyst" else engines.engineer
+
+
+def _refused(decision: Decision) -> SqlResult:
+    return SqlResult(ok=False, decision="refused", reason=decision.reason, guard=decision)
 
 
 def _result(outcome: Outcome, decision: Decision) -> SqlResult:

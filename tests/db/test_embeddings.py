@@ -66,14 +66,8 @@ def test_the_runtime_starts_with_its_usage_reports_off_unless_the_operator_says_
     if given is not None:
         env["ORT_DISABLE_TELEMETRY"] = given
     root = Path(__file__).parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", TELEMETRY_PROBE],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    probe = [sys.executable, "-c", TELEMETRY_PROBE]
+    done = subprocess.run(probe, env=env, cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == seen
 
