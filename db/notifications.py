@@ -29,6 +29,9 @@ CANCEL_CHANNEL = "dash_run_cancel"
 KNOWLEDGE_CHANNEL = "dash_knowledge_changed"  # announced by the triggers of ai.knowledge_version
 RETRY_S = 2.0
 QUIET_WAIT_S = 60.0  # how often the idle listening connection wakes: cancelling its task ends it at once
+# Shorter than the pools' 10 s: an attempt that hangs (a port something else took while the server
+# was down) would otherwise keep the listener deaf that long after the server is back.
+CONNECT_TIMEOUT_S = 3
 
 
 class _ListeningConnection(psycopg.AsyncConnection[Any]):
@@ -85,7 +88,10 @@ class Listener:
             await asyncio.sleep(self.retry_s)
 
     async def _listen(self) -> None:
-        async with await _ListeningConnection.connect(self.conninfo(), autocommit=True) as conn:
+        connect = _ListeningConnection.connect(
+            self.conninfo(), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+        )
+        async with await connect as conn:
             for channel in self.handlers:
                 await conn.execute(f"LISTEN {channel}")
             self._hearing(True)
